@@ -1,0 +1,86 @@
+# Two commands for a newcomer (see README.md):
+#   make run    set up, train if needed, and start the assistant
+#   make test   set up, train if needed, and run every check
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DELETE_ON_ERROR:
+
+VENV      := .venv
+PY        := $(VENV)/bin/python
+STAMP     := $(VENV)/.installed
+PIP_PIN   := pip==24.0
+NLP_DIR   := build/spacy/en_ipt
+MODEL     := models/ipt-assistant.tar.gz
+# Everything that goes into training; Rasa's own fingerprinting then decides
+# which components actually retrain.
+TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(NLP_DIR)/meta.json
+
+export RASA_TELEMETRY_ENABLED ?= false
+export TF_CPP_MIN_LOG_LEVEL ?= 3
+export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
+export PYTHONDONTWRITEBYTECODE ?= 1
+
+.PHONY: help setup nlp train run shell test lint validate pytest rasa-test bench clean
+
+help:
+	@echo "make run    set up, train if needed, start the assistant (REST on :5005, actions on :5055)"
+	@echo "make test   set up, train if needed, run lint, data validation, pytest and test stories"
+	@echo "make shell  chat with the assistant in the terminal"
+	@echo "make bench  measure start-up, memory and reply time (report in docs/benchmarks.md)"
+	@echo "make clean  remove the virtualenv, builds and models (keeps var/ conversations)"
+
+$(STAMP): requirements.lock pyproject.toml scripts/find-python310.sh
+	@python310="$$(scripts/find-python310.sh)"; \
+	  if [ ! -x "$(PY)" ] || ! "$(PY)" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
+	    rm -rf "$(VENV)"; echo "Creating $(VENV) with $$python310"; "$$python310" -m venv "$(VENV)"; \
+	  fi
+	$(PY) -m pip install --quiet --no-input "$(PIP_PIN)"
+	@# --no-deps: the lock lists every package, so nothing unpinned can slip in.
+	$(PY) -m pip install --quiet --no-input --no-deps -r requirements.lock
+	$(PY) -m pip install --quiet --no-input --no-deps --no-build-isolation -e .
+	$(PY) -m pip check
+	@touch $@
+
+setup: $(STAMP) nlp
+
+nlp: $(NLP_DIR)/meta.json
+
+# The builder compares a fingerprint of its inputs and, when nothing that matters
+# changed, leaves meta.json untouched so that training is not triggered.
+$(NLP_DIR)/meta.json: $(STAMP) content/nlp/relationships.yml bot/nlp/pipeline.py bot/nlp/lemmatizer.py
+	@$(PY) -m bot.nlp.pipeline
+
+$(MODEL): $(STAMP) $(TRAIN_INPUTS)
+	$(PY) -m bot.training
+
+train: setup $(MODEL)
+
+run: train
+	$(PY) -m bot.launcher run
+
+shell: train
+	$(PY) -m bot.launcher shell
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+validate: $(STAMP)
+	$(VENV)/bin/ipt-rasa data validate --fail-on-warnings
+
+pytest: train
+	$(PY) -m pytest
+
+rasa-test: train
+	$(VENV)/bin/ipt-rasa test core --model $(MODEL) --stories tests/test_stories.yml \
+	  --fail-on-prediction-errors --out results/core --no-plot
+
+# Cheapest checks first, as in CI: lint, data validation, then the trained model.
+test: lint validate pytest rasa-test
+	@echo "All checks passed."
+
+bench: train
+	$(PY) -m benchmarks.startup
+
+clean:
+	rm -rf $(VENV) build models .rasa results .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,1 @@
+"""Benchmarks run by `make bench`; reports go to docs/."""

@@ -1,0 +1,292 @@
+"""Starts the assistant's servers in the foreground and stops them together.
+
+`python -m bot.launcher run` (what `make run` does) starts the action server and
+the Rasa server, waits until both answer, prints where to reach them, and on
+Ctrl-C (or when either server dies) stops both. `shell` talks to the assistant
+in the terminal through `rasa shell`, reusing a running action server if there
+is one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+from bot.rasa_env import rasa_environment, rasa_executable
+from bot.settings import Settings, SettingsError, load_settings
+
+ACTION_SERVER_START_TIMEOUT = 90.0
+RASA_SERVER_START_TIMEOUT = 300.0
+STOP_TIMEOUT = 20.0
+
+
+class LaunchError(RuntimeError):
+    """The assistant cannot start; the message says why in one line."""
+
+
+@dataclass
+class Service:
+    name: str
+    command: list[str]
+    health_url: str
+    start_timeout: float
+    env: dict[str, str]
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+
+def action_server(settings: Settings) -> Service:
+    env = rasa_environment(settings)
+    # rasa-sdk takes its bind address only from this variable.
+    env["SANIC_HOST"] = settings.bind_address
+    return Service(
+        name="action server",
+        command=[
+            rasa_executable(), "run", "actions",
+            "--actions", "actions",
+            "--port", str(settings.action_server_port),
+        ],
+        health_url=settings.action_health_url,
+        start_timeout=ACTION_SERVER_START_TIMEOUT,
+        env=env,
+    )
+
+
+def rasa_server(settings: Settings) -> Service:
+    command = [
+        rasa_executable(), "run",
+        "--model", str(settings.model_path),
+        "--endpoints", "endpoints.yml",
+        "--credentials", "credentials.yml",
+        "--interface", settings.bind_address,
+        "--port", str(settings.rasa_port),
+    ]
+    if settings.enable_api:
+        command += ["--enable-api", "--auth-token", settings.api_token]
+    return Service(
+        name="Rasa server",
+        command=command,
+        health_url=settings.rasa_url + "/",
+        start_timeout=RASA_SERVER_START_TIMEOUT,
+        env=rasa_environment(settings),
+    )
+
+
+def is_healthy(url: str, timeout: float = 2.0) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return 200 <= response.status < 300
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def port_is_free(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def check_database(url: str) -> None:
+    """Fails fast on an unreachable tracker store: Rasa itself retries it forever."""
+    import sqlalchemy
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    connect_args = {} if parsed.get_backend_name() == "sqlite" else {"connect_timeout": 5}
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sqlalchemy.create_engine(url, connect_args=connect_args)
+    try:
+        with engine.connect():
+            pass
+    except sqlalchemy.exc.SQLAlchemyError as error:
+        reason = str(error.orig if hasattr(error, "orig") else error).splitlines()[0]
+        raise LaunchError(
+            f"cannot reach the tracker store {parsed.render_as_string(hide_password=True)}: "
+            f"{reason}"
+        ) from None
+    finally:
+        engine.dispose()
+
+
+def preflight(settings: Settings, ports: list[int]) -> None:
+    if not settings.model_path.is_file():
+        raise LaunchError(f"no trained model at {settings.model_path}: run `make train` first")
+    for port in ports:
+        if not port_is_free(settings.bind_address, port):
+            raise LaunchError(
+                f"port {port} on {settings.bind_address} is in use (another `make run`?); "
+                f"stop it or set another port in .env"
+            )
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    check_database(settings.tracker_store_url)
+
+
+def _die_with_parent() -> None:
+    # Without this a SIGKILLed launcher would leave both servers running.
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+    except OSError:
+        pass
+
+
+def start(service: Service, settings: Settings) -> None:
+    service.process = subprocess.Popen(
+        service.command,
+        cwd=settings.project_root,
+        env=service.env,
+        # Own session: Ctrl-C reaches only the launcher, which then stops the
+        # servers in order instead of all of them dying at once mid-request.
+        start_new_session=True,
+        preexec_fn=_die_with_parent,
+    )
+
+
+def wait_until_healthy(service: Service, stop_requested: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + service.start_timeout
+    while time.monotonic() < deadline:
+        if stop_requested():
+            raise KeyboardInterrupt
+        if service.process is not None and service.process.poll() is not None:
+            raise LaunchError(
+                f"the {service.name} exited with code {service.process.returncode} while "
+                f"starting; see its messages above"
+            )
+        if is_healthy(service.health_url):
+            return
+        time.sleep(0.5)
+    raise LaunchError(f"the {service.name} did not answer within {service.start_timeout:.0f} s")
+
+
+def stop(services: list[Service]) -> None:
+    running = [s for s in services if s.process is not None and s.process.poll() is None]
+    for service in running:
+        assert service.process is not None
+        service.process.send_signal(signal.SIGINT)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    for service in running:
+        assert service.process is not None
+        try:
+            service.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            service.process.kill()
+            service.process.wait()
+
+
+class _StopFlag:
+    def __init__(self) -> None:
+        self.raised = False
+
+    def __call__(self) -> bool:
+        return self.raised
+
+    def handle(self, signum: int, frame: FrameType | None) -> None:
+        self.raised = True
+
+
+def run(settings: Settings) -> int:
+    services = [action_server(settings), rasa_server(settings)]
+    preflight(settings, [settings.action_server_port, settings.rasa_port])
+    stop_flag = _StopFlag()
+    signal.signal(signal.SIGINT, stop_flag.handle)
+    signal.signal(signal.SIGTERM, stop_flag.handle)
+    try:
+        for service in services:
+            start(service, settings)
+            wait_until_healthy(service, stop_flag)
+        print(
+            f"\nThe IPT assistant is ready.\n"
+            f"  Chat (REST):    POST {settings.rest_webhook_url}\n"
+            f"  Action server:  {settings.action_endpoint_url.rsplit('/webhook', 1)[0]}\n"
+            f"  Conversations:  {_safe_url(settings.tracker_store_url)}\n"
+            f"Press Ctrl-C to stop.\n",
+            flush=True,
+        )
+        while not stop_flag():
+            for service in services:
+                assert service.process is not None
+                if service.process.poll() is not None:
+                    raise LaunchError(
+                        f"the {service.name} stopped unexpectedly "
+                        f"(exit code {service.process.returncode}); stopping the rest"
+                    )
+            time.sleep(0.5)
+        print("\nStopping the IPT assistant…", flush=True)
+        return 0
+    except KeyboardInterrupt:
+        print("\nStopped before the assistant was ready.", flush=True)
+        return 0
+    finally:
+        stop(services)
+
+
+def shell(settings: Settings) -> int:
+    """Chats in the terminal; uses the running action server when `make run` is up."""
+    actions = action_server(settings)
+    if not settings.model_path.is_file():
+        raise LaunchError(f"no trained model at {settings.model_path}: run `make train` first")
+    check_database(settings.tracker_store_url)
+    owned: list[Service] = []
+    try:
+        if not is_healthy(actions.health_url):
+            if not port_is_free(settings.bind_address, settings.action_server_port):
+                raise LaunchError(f"port {settings.action_server_port} is taken by something else")
+            start(actions, settings)
+            owned.append(actions)
+            wait_until_healthy(actions, lambda: False)
+        command = [
+            rasa_executable(), "shell",
+            "--model", str(settings.model_path),
+            "--endpoints", "endpoints.yml",
+            # rasa shell runs a server of its own; keep it off the port of `make run`.
+            "--port", str(_free_port(settings.bind_address)),
+        ]
+        return subprocess.call(command, cwd=settings.project_root, env=rasa_environment(settings))
+    finally:
+        stop(owned)
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Start the IPT assistant.")
+    parser.add_argument("mode", choices=["run", "shell"], nargs="?", default="run")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        code = run(settings) if args.mode == "run" else shell(settings)
+    except (SettingsError, LaunchError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(code)
+
+
+if __name__ == "__main__":
+    main()

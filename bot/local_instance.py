@@ -1,0 +1,115 @@
+"""A private copy of the running assistant, for tests and benchmarks.
+
+Starts `python -m bot.launcher run` exactly as `make run` does, but on free
+loopback ports with its own data folder, and talks to it over the REST channel.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class LocalAssistant:
+    def __init__(
+        self, data_dir: Path, model_path: Path, api_token: str | None = None, **env: str
+    ) -> None:
+        self.rasa_port = free_port()
+        self.action_port = free_port()
+        self.data_dir = data_dir
+        self.api_token = api_token
+        self.env = {
+            **os.environ,
+            "BIND_ADDRESS": "127.0.0.1",
+            "RASA_PORT": str(self.rasa_port),
+            "ACTION_SERVER_PORT": str(self.action_port),
+            "ACTION_ENDPOINT_URL": "",
+            "DATA_DIR": str(data_dir),
+            "TRACKER_STORE_URL": "",
+            "RASA_MODEL": str(model_path),
+            "RASA_ENABLE_API": "true" if api_token else "false",
+            "RASA_API_TOKEN": api_token or "",
+            **env,
+        }
+        self.log = data_dir / f"launcher-{self.rasa_port}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 300.0) -> float:
+        """Starts and waits until ready; returns the seconds that took."""
+        started = time.monotonic()
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bot.launcher", "run"],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        while time.monotonic() - started < timeout:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the launcher exited early:\n{self.output()}")
+            if "is ready" in self.output():
+                return time.monotonic() - started
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"the launcher was not ready within {timeout:.0f} s:\n{self.output()}")
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def say(self, sender: str, message: str) -> list[dict[str, Any]]:
+        body = json.dumps({"sender": sender, "message": message}).encode()
+        return self.request("/webhooks/rest/webhook", body)
+
+    def request(self, path: str, body: bytes | None = None, token: str | None = None) -> Any:
+        if token:
+            path += ("&" if "?" in path else "?") + f"token={token}"
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.rasa_port}{path}",
+            data=body,
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+
+    def tracker(self, sender: str) -> dict[str, Any]:
+        return self.request(f"/conversations/{sender}/tracker", token=self.api_token)
+
+    def server_pids(self) -> dict[str, int]:
+        """The process ids of the Rasa server and the action server."""
+        assert self.process is not None
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        pids = {}
+        for pid in children.read_text().split():
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            name = "action server" if b"actions" in cmdline else "Rasa server"
+            pids[name] = int(pid)
+        return pids
+
+    def stop(self) -> int:
+        """Stops it the way Ctrl-C does; returns the launcher's exit code."""
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout=60)
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of one process, in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")

@@ -1,0 +1,1 @@
+"""Our own spaCy pipeline: built from `spacy.blank("en")`, no downloaded model."""

@@ -1,0 +1,188 @@
+"""The one place where configuration is read.
+
+Values come from the process environment first, then from `.env` in the project
+root, then from the defaults below, which are enough to run everything locally
+on SQLite. `.env.example` documents every variable; keep the two in step (a test
+checks that they are).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS: dict[str, str] = {
+    "BIND_ADDRESS": "127.0.0.1",
+    "RASA_PORT": "5005",
+    "ACTION_SERVER_PORT": "5055",
+    "ACTION_ENDPOINT_URL": "",
+    "DATA_DIR": "var",
+    "TRACKER_STORE_URL": "",
+    "RASA_MODEL": "models/ipt-assistant.tar.gz",
+    "RASA_ENABLE_API": "false",
+    "RASA_API_TOKEN": "",
+    "LOG_LEVEL": "INFO",
+    "RASA_TELEMETRY_ENABLED": "false",
+}
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+_LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR"}
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    project_root: Path
+    bind_address: str
+    rasa_port: int
+    action_server_port: int
+    action_endpoint_url: str
+    data_dir: Path
+    tracker_store_url: str
+    model_path: Path
+    enable_api: bool
+    api_token: str
+    log_level: str
+    telemetry_enabled: bool
+
+    @property
+    def rest_webhook_url(self) -> str:
+        return f"http://{_client_host(self.bind_address)}:{self.rasa_port}/webhooks/rest/webhook"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{_client_host(self.bind_address)}:{self.rasa_port}"
+
+    @property
+    def action_health_url(self) -> str:
+        return self.action_endpoint_url.rsplit("/webhook", 1)[0] + "/health"
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    dotenv_path: Path | None = None,
+    project_root: Path = PROJECT_ROOT,
+) -> Settings:
+    """Reads the configuration, raising `SettingsError` with a one-line reason when invalid."""
+    environ = os.environ if environ is None else environ
+    dotenv_path = project_root / ".env" if dotenv_path is None else dotenv_path
+    from_file = {k: v for k, v in dotenv_values(dotenv_path).items() if v is not None}
+
+    def get(name: str) -> str:
+        return str(environ.get(name, from_file.get(name, DEFAULTS[name]))).strip()
+
+    bind_address = get("BIND_ADDRESS")
+    try:
+        ipaddress.ip_address(bind_address)
+    except ValueError:
+        if bind_address != "localhost":
+            raise SettingsError(
+                f"BIND_ADDRESS must be an IP address such as 127.0.0.1 or 0.0.0.0, "
+                f"not {bind_address!r}"
+            ) from None
+
+    rasa_port = _port(get("RASA_PORT"), "RASA_PORT")
+    action_port = _port(get("ACTION_SERVER_PORT"), "ACTION_SERVER_PORT")
+    if rasa_port == action_port:
+        raise SettingsError(f"RASA_PORT and ACTION_SERVER_PORT are both {rasa_port}")
+
+    data_dir = _resolve(get("DATA_DIR"), project_root)
+    tracker_url = get("TRACKER_STORE_URL") or f"sqlite:///{data_dir / 'tracker.db'}"
+    tracker_url = _absolute_sqlite_url(tracker_url, project_root)
+
+    action_url = get("ACTION_ENDPOINT_URL") or (
+        f"http://{_client_host(bind_address)}:{action_port}/webhook"
+    )
+    if not action_url.startswith(("http://", "https://")) or not action_url.endswith("/webhook"):
+        raise SettingsError(
+            f"ACTION_ENDPOINT_URL must be an http(s) URL ending in /webhook, not {action_url!r}"
+        )
+
+    enable_api = _flag(get("RASA_ENABLE_API"), "RASA_ENABLE_API")
+    api_token = get("RASA_API_TOKEN")
+    if enable_api and len(api_token) < 16:
+        # The HTTP API can read and rewrite every conversation; never open it unauthenticated.
+        raise SettingsError(
+            "RASA_ENABLE_API is on, so RASA_API_TOKEN must be set to a secret of 16+ characters"
+        )
+
+    log_level = get("LOG_LEVEL").upper()
+    if log_level not in _LOG_LEVELS:
+        raise SettingsError(f"LOG_LEVEL must be one of {sorted(_LOG_LEVELS)}, not {log_level!r}")
+
+    return Settings(
+        project_root=project_root,
+        bind_address=bind_address,
+        rasa_port=rasa_port,
+        action_server_port=action_port,
+        action_endpoint_url=action_url,
+        data_dir=data_dir,
+        tracker_store_url=tracker_url,
+        model_path=_resolve(get("RASA_MODEL"), project_root),
+        enable_api=enable_api,
+        api_token=api_token,
+        log_level=log_level,
+        telemetry_enabled=_flag(get("RASA_TELEMETRY_ENABLED"), "RASA_TELEMETRY_ENABLED"),
+    )
+
+
+def _port(value: str, name: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise SettingsError(f"{name} must be a port number from 1 to 65535, not {value!r}")
+    return int(value)
+
+
+def _flag(value: str, name: str) -> bool:
+    lowered = value.lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise SettingsError(f"{name} must be true or false, not {value!r}")
+
+
+def _resolve(value: str, project_root: Path) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else project_root / path
+
+
+def _absolute_sqlite_url(url: str, project_root: Path) -> str:
+    """Anchors a relative SQLite path at the project root, whatever the working directory."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise SettingsError(
+            f"TRACKER_STORE_URL is not a database URL (e.g. sqlite:///var/tracker.db or "
+            f"postgresql://user:password@host/db): {url!r}"
+        ) from None
+    if parsed.get_backend_name() != "sqlite":
+        return url
+    if parsed.database in (None, "", ":memory:"):
+        raise SettingsError(
+            "TRACKER_STORE_URL must name a file: an in-memory SQLite loses every conversation"
+        )
+    anchored = parsed.set(database=str(_resolve(parsed.database, project_root)))
+    return anchored.render_as_string(hide_password=False)
+
+
+def _client_host(bind_address: str) -> str:
+    """The address a local client uses to reach a server bound to `bind_address`."""
+    if bind_address in ("0.0.0.0", "::"):
+        return "127.0.0.1"
+    if ":" in bind_address:
+        return f"[{bind_address}]"
+    return bind_address
