@@ -51,6 +51,8 @@ class LocalAssistant:
     def start(self, timeout: float = 300.0) -> float:
         """Starts and waits until ready; returns the seconds that took."""
         started = time.monotonic()
+        # The log is appended to across restarts: only this start's lines count.
+        since = self.log.stat().st_size if self.log.exists() else 0
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "bot.launcher", "run"],
@@ -61,14 +63,17 @@ class LocalAssistant:
         while time.monotonic() - started < timeout:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the launcher exited early:\n{self.output()}")
-            if "is ready" in self.output():
+            if "is ready" in self.output(since):
                 return time.monotonic() - started
             time.sleep(0.2)
         self.stop()
         raise RuntimeError(f"the launcher was not ready within {timeout:.0f} s:\n{self.output()}")
 
-    def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
+    def output(self, since: int = 0) -> str:
+        """What the launcher printed, from byte offset `since` of its log."""
+        with self.log.open("rb") as log:
+            log.seek(since)
+            return log.read().decode("utf-8", errors="replace")
 
     def say(self, sender: str, message: str) -> list[dict[str, Any]]:
         body = json.dumps({"sender": sender, "message": message}).encode()
