@@ -14,20 +14,23 @@ NLP_DIR   := build/spacy/en_ipt
 MODEL     := models/ipt-assistant.tar.gz
 # Everything that goes into training; Rasa's own fingerprinting then decides
 # which components actually retrain.
-TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(NLP_DIR)/meta.json
+TRAIN_INPUTS := config.yml build/domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(NLP_DIR)/meta.json
 
 export RASA_TELEMETRY_ENABLED ?= false
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 export PYTHONDONTWRITEBYTECODE ?= 1
 
-.PHONY: help setup nlp train run shell test lint validate pytest rasa-test bench clean
+FORCE:
+
+.PHONY: FORCE help setup nlp train run shell test lint validate pytest rasa-test bench eval clean
 
 help:
 	@echo "make run    set up, train if needed, start the assistant (REST on :5005, actions on :5055)"
 	@echo "make test   set up, train if needed, run lint, data validation, pytest and test stories"
 	@echo "make shell  chat with the assistant in the terminal"
 	@echo "make bench  measure start-up, memory and reply time (report in docs/benchmarks.md)"
+	@echo "make eval   score crisis detection per layer (report in docs/crisis-eval.md)"
 	@echo "make clean  remove the virtualenv, builds and models (keeps var/ conversations)"
 
 $(STAMP): requirements.lock pyproject.toml scripts/find-python310.sh
@@ -51,6 +54,11 @@ nlp: $(NLP_DIR)/meta.json
 $(NLP_DIR)/meta.json: $(STAMP) content/nlp/relationships.yml bot/nlp/pipeline.py bot/nlp/lemmatizer.py
 	@$(PY) -m bot.nlp.pipeline
 
+# The domain is domain.yml plus the crisis replies for the clinic's locale (.env);
+# the builder rewrites it only when its content changes.
+build/domain.yml: FORCE $(STAMP)
+	@$(PY) -m bot.domain_build
+
 $(MODEL): $(STAMP) $(TRAIN_INPUTS)
 	$(PY) -m bot.training
 
@@ -64,9 +72,10 @@ shell: train
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
-validate: $(STAMP)
-	$(VENV)/bin/ipt-rasa data validate --fail-on-warnings
+validate: $(STAMP) build/domain.yml
+	$(PY) -m bot.data_validation
 
 pytest: train
 	$(PY) -m pytest
@@ -81,6 +90,10 @@ test: lint validate pytest rasa-test
 
 bench: train
 	$(PY) -m benchmarks.startup
+
+# Crisis detection per layer, on the team suite and ../shared/eval-data (report in docs/).
+eval: train
+	$(PY) -m benchmarks.crisis_eval
 
 clean:
 	rm -rf $(VENV) build models .rasa results .pytest_cache .ruff_cache *.egg-info

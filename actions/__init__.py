@@ -1,7 +1,5 @@
-"""Rasa custom actions, served by the action server (`rasa run actions --actions actions`).
+"""Rasa custom actions, served by `rasa run actions` (started by `make run`).
 
-Actions stay thin: each does one job and calls into `bot/` for the logic. The
-starting conversation needs none (it is all responses in domain.yml, so it keeps
-working when the action server is down); the logging and review features add
-their actions here as modules of this package.
+Thin by design: each action reads the tracker, calls into `bot/`, and says what
+happened. Database work runs in a worker thread, never on the event loop.
 """

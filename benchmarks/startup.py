@@ -31,7 +31,10 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 def measure_servers(model: Path, starts: int, replies: int) -> dict[str, list[float]]:
     results: dict[str, list[float]] = {
-        "start_s": [], "rasa_rss_mib": [], "actions_rss_mib": [], "reply_ms": []
+        "start_s": [],
+        "rasa_rss_mib": [],
+        "actions_rss_mib": [],
+        "reply_ms": [],
     }
     for run in range(starts):
         with tempfile.TemporaryDirectory() as scratch:
@@ -62,8 +65,11 @@ def measure_training(runs: int) -> list[float]:
             began = time.perf_counter()
             subprocess.run(
                 [rasa_executable(), "train", "--force", "--out", scratch],
-                cwd=settings.project_root, env=env, check=True,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                cwd=settings.project_root,
+                env=env,
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
             times.append(time.perf_counter() - began)
     return times

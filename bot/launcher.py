@@ -52,9 +52,13 @@ def action_server(settings: Settings) -> Service:
     return Service(
         name="action server",
         command=[
-            rasa_executable(), "run", "actions",
-            "--actions", "actions",
-            "--port", str(settings.action_server_port),
+            rasa_executable(),
+            "run",
+            "actions",
+            "--actions",
+            "actions",
+            "--port",
+            str(settings.action_server_port),
         ],
         health_url=settings.action_health_url,
         start_timeout=ACTION_SERVER_START_TIMEOUT,
@@ -64,12 +68,18 @@ def action_server(settings: Settings) -> Service:
 
 def rasa_server(settings: Settings) -> Service:
     command = [
-        rasa_executable(), "run",
-        "--model", str(settings.model_path),
-        "--endpoints", "endpoints.yml",
-        "--credentials", "credentials.yml",
-        "--interface", settings.bind_address,
-        "--port", str(settings.rasa_port),
+        rasa_executable(),
+        "run",
+        "--model",
+        str(settings.model_path),
+        "--endpoints",
+        "endpoints.yml",
+        "--credentials",
+        "credentials.yml",
+        "--interface",
+        settings.bind_address,
+        "--port",
+        str(settings.rasa_port),
     ]
     if settings.enable_api:
         command += ["--enable-api", "--auth-token", settings.api_token]
@@ -101,8 +111,8 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
-def check_database(url: str) -> None:
-    """Fails fast on an unreachable tracker store: Rasa itself retries it forever."""
+def check_database(url: str, what: str = "the tracker store") -> None:
+    """Fails fast on an unreachable database: Rasa itself retries it forever."""
     import sqlalchemy
     from sqlalchemy.engine import make_url
 
@@ -117,8 +127,7 @@ def check_database(url: str) -> None:
     except sqlalchemy.exc.SQLAlchemyError as error:
         reason = str(error.orig if hasattr(error, "orig") else error).splitlines()[0]
         raise LaunchError(
-            f"cannot reach the tracker store {parsed.render_as_string(hide_password=True)}: "
-            f"{reason}"
+            f"cannot reach {what} {parsed.render_as_string(hide_password=True)}: {reason}"
         ) from None
     finally:
         engine.dispose()
@@ -135,6 +144,25 @@ def preflight(settings: Settings, ports: list[int]) -> None:
             )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     check_database(settings.tracker_store_url)
+    check_crisis_content(settings)
+    check_database(settings.database_url, "the database")
+    from bot.storage.migrate import upgrade
+
+    upgrade(settings.database_url)
+
+
+def check_crisis_content(settings: Settings) -> None:
+    """Refuses to start on a locale without an emergency number and a crisis line,
+    or on a crisis lexicon that does not load."""
+    from bot.crisis.detector import CrisisLexiconError, load_lexicon
+    from bot.crisis.lines import CrisisLinesError
+    from bot.domain_build import render_domain
+
+    try:
+        render_domain(settings)
+        load_lexicon()
+    except (CrisisLinesError, CrisisLexiconError) as error:
+        raise LaunchError(str(error)) from None
 
 
 def _die_with_parent() -> None:
@@ -252,11 +280,15 @@ def shell(settings: Settings) -> int:
             owned.append(actions)
             wait_until_healthy(actions, lambda: False)
         command = [
-            rasa_executable(), "shell",
-            "--model", str(settings.model_path),
-            "--endpoints", "endpoints.yml",
+            rasa_executable(),
+            "shell",
+            "--model",
+            str(settings.model_path),
+            "--endpoints",
+            "endpoints.yml",
             # rasa shell runs a server of its own; keep it off the port of `make run`.
-            "--port", str(_free_port(settings.bind_address)),
+            "--port",
+            str(_free_port(settings.bind_address)),
         ]
         return subprocess.call(command, cwd=settings.project_root, env=rasa_environment(settings))
     finally:

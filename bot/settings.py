@@ -30,6 +30,11 @@ DEFAULTS: dict[str, str] = {
     "RASA_API_TOKEN": "",
     "LOG_LEVEL": "INFO",
     "RASA_TELEMETRY_ENABLED": "false",
+    "DATABASE_URL": "",
+    "CRISIS_LOCALE": "US",
+    "CLINIC_ONCALL_NAME": "",
+    "CLINIC_ONCALL_NUMBER": "",
+    "CRISIS_WEBHOOK_URL": "",
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -55,6 +60,11 @@ class Settings:
     api_token: str
     log_level: str
     telemetry_enabled: bool
+    database_url: str
+    crisis_locale: str
+    oncall_name: str
+    oncall_number: str
+    crisis_webhook_url: str
 
     @property
     def rest_webhook_url(self) -> str:
@@ -99,7 +109,17 @@ def load_settings(
 
     data_dir = _resolve(get("DATA_DIR"), project_root)
     tracker_url = get("TRACKER_STORE_URL") or f"sqlite:///{data_dir / 'tracker.db'}"
-    tracker_url = _absolute_sqlite_url(tracker_url, project_root)
+    tracker_url = _absolute_sqlite_url(tracker_url, project_root, "TRACKER_STORE_URL")
+    database_url = get("DATABASE_URL") or f"sqlite:///{data_dir / 'ipt.db'}"
+    database_url = _absolute_sqlite_url(database_url, project_root, "DATABASE_URL")
+
+    oncall_name, oncall_number = get("CLINIC_ONCALL_NAME"), get("CLINIC_ONCALL_NUMBER")
+    if bool(oncall_name) != bool(oncall_number):
+        raise SettingsError("set both CLINIC_ONCALL_NAME and CLINIC_ONCALL_NUMBER, or neither")
+    webhook = get("CRISIS_WEBHOOK_URL")
+    if webhook and not webhook.startswith("https://") and not webhook.startswith("http://127."):
+        # The webhook carries the fact of a crisis: never over plain HTTP off this machine.
+        raise SettingsError("CRISIS_WEBHOOK_URL must be an https:// URL")
 
     action_url = get("ACTION_ENDPOINT_URL") or (
         f"http://{_client_host(bind_address)}:{action_port}/webhook"
@@ -134,6 +154,11 @@ def load_settings(
         api_token=api_token,
         log_level=log_level,
         telemetry_enabled=_flag(get("RASA_TELEMETRY_ENABLED"), "RASA_TELEMETRY_ENABLED"),
+        database_url=database_url,
+        crisis_locale=get("CRISIS_LOCALE").upper(),
+        oncall_name=oncall_name,
+        oncall_number=oncall_number,
+        crisis_webhook_url=webhook,
     )
 
 
@@ -157,7 +182,7 @@ def _resolve(value: str, project_root: Path) -> Path:
     return path if path.is_absolute() else project_root / path
 
 
-def _absolute_sqlite_url(url: str, project_root: Path) -> str:
+def _absolute_sqlite_url(url: str, project_root: Path, name: str) -> str:
     """Anchors a relative SQLite path at the project root, whatever the working directory."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
@@ -166,14 +191,14 @@ def _absolute_sqlite_url(url: str, project_root: Path) -> str:
         parsed = make_url(url)
     except ArgumentError:
         raise SettingsError(
-            f"TRACKER_STORE_URL is not a database URL (e.g. sqlite:///var/tracker.db or "
+            f"{name} is not a database URL (e.g. sqlite:///var/tracker.db or "
             f"postgresql://user:password@host/db): {url!r}"
         ) from None
     if parsed.get_backend_name() != "sqlite":
         return url
     if parsed.database in (None, "", ":memory:"):
         raise SettingsError(
-            "TRACKER_STORE_URL must name a file: an in-memory SQLite loses every conversation"
+            f"{name} must name a file: an in-memory SQLite database loses everything"
         )
     anchored = parsed.set(database=str(_resolve(parsed.database, project_root)))
     return anchored.render_as_string(hide_password=False)

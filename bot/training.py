@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from bot.crisis.lines import CrisisLinesError
+from bot.domain_build import build_domain, domain_path
 from bot.nlp.pipeline import PIPELINE_DIR
 from bot.rasa_env import rasa_environment, rasa_executable
 from bot.settings import Settings, SettingsError, load_settings
@@ -43,12 +45,17 @@ def train_command(settings: Settings, force: bool) -> list[str]:
     command = [
         rasa_executable(),
         "train",
-        "--config", "config.yml",
-        "--domain", "domain.yml",
-        "--data", "data",
-        "--out", str(model.parent),
+        "--config",
+        "config.yml",
+        "--domain",
+        str(domain_path(settings)),
+        "--data",
+        "data",
+        "--out",
+        str(model.parent),
         # Rasa appends .tar.gz itself.
-        "--fixed-model-name", model.name.removesuffix(".tar.gz"),
+        "--fixed-model-name",
+        model.name.removesuffix(".tar.gz"),
     ]
     if force:
         command.append("--force")
@@ -57,6 +64,7 @@ def train_command(settings: Settings, force: bool) -> list[str]:
 
 def train(settings: Settings) -> float:
     """Trains and returns the wall-clock seconds it took."""
+    build_domain(settings)
     fingerprint = pipeline_fingerprint()
     force = needs_forced_training(settings.model_path, fingerprint)
     started = time.perf_counter()
@@ -78,7 +86,7 @@ def main() -> None:
     try:
         settings = load_settings()
         elapsed = train(settings)
-    except SettingsError as error:
+    except (SettingsError, CrisisLinesError) as error:
         sys.exit(f"error: {error}")
     except subprocess.CalledProcessError as error:
         sys.exit(f"error: training failed (rasa exited with {error.returncode}); see above")

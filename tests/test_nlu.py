@@ -41,8 +41,10 @@ def test_unseen_phrasings_land_on_the_right_intent(parse) -> None:
 
 
 def _keyboard_mash(rng: random.Random) -> str:
-    words = ["".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(5, 10)))
-             for _ in range(rng.randint(1, 3))]
+    words = [
+        "".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(5, 10)))
+        for _ in range(rng.randint(1, 3))
+    ]
     return " ".join(words)
 
 

@@ -22,8 +22,11 @@ def test_training_is_forced_only_when_the_spacy_pipeline_changed(tmp_path: Path)
 
 
 def test_the_model_goes_to_the_configured_path_under_a_fixed_name(tmp_path: Path) -> None:
-    settings = load_settings(environ={"RASA_MODEL": "out/my-model.tar.gz"},
-                             dotenv_path=tmp_path / "none", project_root=tmp_path)
+    settings = load_settings(
+        environ={"RASA_MODEL": "out/my-model.tar.gz"},
+        dotenv_path=tmp_path / "none",
+        project_root=tmp_path,
+    )
     command = train_command(settings, force=False)
     assert command[1] == "train"
     assert command[command.index("--out") + 1] == str(tmp_path / "out")

@@ -8,7 +8,6 @@ we match on lemmas must not depend on it.
 # No `from __future__ import annotations` here: spaCy reads the factory's
 # annotations at run time to validate its config.
 
-
 from spacy.language import Language
 from spacy.pipeline import Lemmatizer
 from spacy.pipeline.lemmatizer import lemmatizer_score

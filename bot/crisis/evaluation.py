@@ -1,0 +1,78 @@
+"""Scores crisis detection: each layer alone and both together.
+
+Used by tests/test_crisis_suite.py (the held-out suite in tests/data/) and by
+`make eval` (benchmarks/crisis_eval.py), which also scores the labelled data in
+../shared/eval-data/ when it is there. That data is for measuring only: it is
+never read by training, the lexicon or the tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.crisis import category_of
+from bot.crisis.detector import CrisisDetector
+
+LAYERS = ("lexicon", "classifier", "combined")
+
+
+@dataclass
+class Verdict:
+    text: str
+    lexicon: bool
+    classifier: bool
+    combined: bool
+    category: str | None
+
+
+@dataclass
+class Score:
+    crisis_total: int = 0
+    safe_total: int = 0
+    hits: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LAYERS, 0))
+    false_alarms: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LAYERS, 0))
+    missed: list[str] = field(default_factory=list)
+    alarms: list[str] = field(default_factory=list)
+
+    def recall(self, layer: str) -> float:
+        return self.hits[layer] / self.crisis_total if self.crisis_total else float("nan")
+
+    def false_alarm_rate(self, layer: str) -> float:
+        return self.false_alarms[layer] / self.safe_total if self.safe_total else float("nan")
+
+
+def verdict(
+    text: str, parse: Callable[[str], dict[str, Any]], detector: CrisisDetector, threshold: float
+) -> Verdict:
+    result = parse(text)
+    decision = result.get("crisis") or {}
+    intent = (result.get("intent") or {}).get("name")
+    category = category_of(intent)
+    return Verdict(
+        text=text,
+        lexicon=detector.detect(text) is not None,
+        classifier=bool(decision) and decision.get("classifier_confidence", 0.0) >= threshold,
+        combined=category is not None,
+        category=category,
+    )
+
+
+def score(crisis: Iterable[str], safe: Iterable[str], judge: Callable[[str], Verdict]) -> Score:
+    result = Score()
+    for text in crisis:
+        v = judge(text)
+        result.crisis_total += 1
+        for layer in LAYERS:
+            result.hits[layer] += getattr(v, layer)
+        if not v.combined:
+            result.missed.append(text)
+    for text in safe:
+        v = judge(text)
+        result.safe_total += 1
+        for layer in LAYERS:
+            result.false_alarms[layer] += getattr(v, layer)
+        if v.combined:
+            result.alarms.append(f"{text}  -> {v.category}")
+    return result

@@ -1,0 +1,64 @@
+"""Recording crisis events and counting them without personal data."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from bot.storage.database import Database
+from bot.storage.models import CrisisEvent
+
+
+@dataclass(frozen=True)
+class NewCrisisEvent:
+    conversation_id: str
+    message_id: str
+    kind: str
+    category: str
+    message_text: str
+    layer: str | None = None
+    phrase: str | None = None
+    confidence: float | None = None
+
+
+KINDS = ("detected", "not_safe", "retraction")
+
+
+def record(db: Database, new: NewCrisisEvent) -> bool:
+    """Stores the event once; returns False when it was already stored (a retry)."""
+    if new.kind not in KINDS:
+        raise ValueError(f"unknown crisis event kind {new.kind!r}")
+    try:
+        with db.session() as session:
+            session.add(CrisisEvent(**new.__dict__))
+    except IntegrityError:
+        return False
+    return True
+
+
+def for_conversation(db: Database, conversation_id: str) -> list[CrisisEvent]:
+    with db.session() as session:
+        return list(
+            session.scalars(
+                select(CrisisEvent)
+                .where(CrisisEvent.conversation_id == conversation_id)
+                .order_by(CrisisEvent.created_at, CrisisEvent.id)
+            )
+        )
+
+
+def referrals_by_month(db: Database) -> Counter[tuple[str, str]]:
+    """(YYYY-MM, category) -> number of crisis replies given. No text, no ids."""
+    counts: Counter[tuple[str, str]] = Counter()
+    with db.session() as session:
+        rows = session.execute(
+            select(CrisisEvent.created_at, CrisisEvent.category).where(
+                CrisisEvent.kind.in_(("detected", "not_safe"))
+            )
+        )
+        for created_at, category in rows:
+            counts[(created_at.strftime("%Y-%m"), category)] += 1
+    return counts

@@ -1,0 +1,1 @@
+"""Tools for therapists and clinics: `python -m bot.therapist` (console script ipt-therapist)."""

@@ -1,0 +1,3 @@
+from bot.therapist.cli import main
+
+main()

@@ -1,0 +1,48 @@
+"""The therapist's command line. Errors are one line on stderr and exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bot.settings import SettingsError, load_settings
+from bot.storage import crisis_events
+from bot.storage.database import Database
+
+
+def crisis_report(db: Database) -> str:
+    """Crisis replies given, by month and category: counts only, nothing personal."""
+    counts = crisis_events.referrals_by_month(db)
+    if not counts:
+        return "No crisis replies recorded."
+    categories = sorted({category for _, category in counts})
+    months = sorted({month for month, _ in counts})
+    width = max(len(c) for c in [*categories, "category"])
+    rows = ["month    " + "  ".join(f"{c:>{width}}" for c in categories) + f"  {'total':>6}"]
+    for month in months:
+        cells = [counts.get((month, c), 0) for c in categories]
+        rows.append(f"{month}  " + "  ".join(f"{n:>{width}}" for n in cells) + f"  {sum(cells):>6}")
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="ipt-therapist", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser(
+        "crisis-report", help="count crisis referrals by category and month (no personal data)"
+    )
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        from bot.storage.migrate import upgrade
+
+        upgrade(settings.database_url)
+        db = Database(settings.database_url)
+        if args.command == "crisis-report":
+            print(crisis_report(db))
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
+    except Exception as error:
+        print(f"error: {type(error).__name__}: {str(error).splitlines()[0]}", file=sys.stderr)
+        sys.exit(2)

@@ -1,0 +1,145 @@
+"""Crisis turns through the real servers, started the way `make run` starts them."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.crisis.lines import load_locale
+from bot.launcher import rasa_server, start, stop, wait_until_healthy
+from bot.local_instance import LocalAssistant, free_port
+from bot.settings import load_settings
+
+TOKEN = "crisis-test-token-0123456789"
+LIFELINE = "988 Suicide & Crisis Lifeline: call or text 988"
+
+
+@pytest.fixture(scope="module")
+def assistant(
+    tmp_path_factory: pytest.TempPathFactory, model_path: Path
+) -> Iterator[LocalAssistant]:
+    running = LocalAssistant(tmp_path_factory.mktemp("crisis"), model_path, api_token=TOKEN)
+    running.start()
+    yield running
+    running.stop()
+
+
+def texts(replies: list[dict]) -> list[str]:
+    return [reply.get("text", "") for reply in replies]
+
+
+def crisis_rows(assistant: LocalAssistant, sender: str) -> list[tuple[str, str]]:
+    with sqlite3.connect(assistant.data_dir / "ipt.db") as db:
+        return db.execute(
+            "SELECT kind, category FROM crisis_events WHERE conversation_id = ? ORDER BY id",
+            (sender,),
+        ).fetchall()
+
+
+@pytest.mark.server
+def test_crisis_as_the_very_first_message(assistant: LocalAssistant) -> None:
+    replies = texts(assistant.say("first", "I want to die"))
+    # The session opens with the disclosure, then the lines lead the answer.
+    assert "not a therapist" in replies[0]
+    crisis = replies[1]
+    assert crisis.splitlines()[1].startswith(f"• {LIFELINE}")
+    assert replies[-1] == "Are you safe right now?"
+    assert crisis_rows(assistant, "first") == [("detected", "suicide")]
+
+
+@pytest.mark.server
+def test_one_denial_does_not_close_it_and_a_retraction_is_recorded(
+    assistant: LocalAssistant,
+) -> None:
+    assistant.say("deny", "hello")
+    assistant.say("deny", "i've been cutting again")
+    replies = texts(assistant.say("deny", "no"))
+    assert replies[0].startswith("If you are in danger right now, call 911 now.")
+    replies = texts(assistant.say("deny", "you misunderstood me, I'm fine"))
+    assert "I'll keep a note" in replies[0]
+    assert crisis_rows(assistant, "deny") == [
+        ("detected", "self_harm"),
+        ("not_safe", "immediate_danger"),
+        ("retraction", "retraction"),
+    ]
+
+
+@pytest.mark.server
+def test_a_crisis_message_inside_the_form_stops_it_unsaved(assistant: LocalAssistant) -> None:
+    assistant.say("form", "hi")
+    replies = texts(assistant.say("form", "can we make my safety plan"))
+    assert replies[-1].startswith("1 of 6.")
+    assistant.say("form", "when I stop answering my phone")
+    replies = texts(assistant.say("form", "honestly i just want to kms"))
+    assert replies[0].splitlines()[1].startswith(f"• {LIFELINE}")
+    assert not any(reply.startswith(("2 of 6", "3 of 6")) for reply in replies)
+    assert replies[-1] == "Are you safe right now?"
+    tracker = assistant.tracker("form")
+    assert tracker["active_loop"] in ({}, None) or not tracker["active_loop"].get("name")
+    # The crisis message did not become an answer, and nothing half-done was saved.
+    assert tracker["slots"]["sp_coping"] is None
+    with sqlite3.connect(assistant.data_dir / "ipt.db") as db:
+        assert db.execute("SELECT COUNT(*) FROM safety_plans").fetchone() == (0,)
+    replies = texts(assistant.say("form", "yes i'm safe"))
+    assert "safety plan" in replies[0]  # offered again, never pushed
+
+
+@pytest.mark.server
+def test_repeated_crisis_messages_each_get_the_lines(assistant: LocalAssistant) -> None:
+    for message in ["he hits me", "he hits me again", "I'm scared to go home"]:
+        replies = texts(assistant.say("repeat", message))
+        assert any("1-800-799-7233" in reply for reply in replies), message
+
+
+@pytest.mark.server
+def test_help_words_give_the_lines_from_anywhere(assistant: LocalAssistant) -> None:
+    assistant.say("sos", "hello")
+    for word in ["help", "SOS", "hotline", "/crisis_help"]:
+        replies = texts(assistant.say("sos", word))
+        assert any(LIFELINE in reply for reply in replies), word
+
+
+@pytest.mark.server
+def test_the_lines_still_go_out_with_no_action_server_and_no_database(
+    tmp_path: Path, model_path: Path
+) -> None:
+    # The Rasa server alone, pointed at an action server that is not there; the
+    # entries database is never created. The crisis reply must not need either.
+    settings = load_settings(
+        environ={
+            "RASA_PORT": str(free_port()),
+            "ACTION_SERVER_PORT": str(free_port()),
+            "DATA_DIR": str(tmp_path),
+            "RASA_MODEL": str(model_path),
+        },
+        dotenv_path=tmp_path / "none",
+    )
+    server = rasa_server(settings)
+    start(server, settings)
+    try:
+        wait_until_healthy(server, lambda: False)
+        replies = texts(post(settings.rest_webhook_url, "alone", "I took all my pills"))
+        assert replies[0].startswith("If you are in danger right now, call 911 now.")
+        assert any("Poison Control: call 1-800-222-1222" in reply for reply in replies)
+        assert replies[-1] == "Are you safe right now?"
+        replies = texts(post(settings.rest_webhook_url, "alone", "sos"))
+        assert replies[0].splitlines()[1].startswith(f"• {LIFELINE}")
+    finally:
+        stop([server])
+    assert not (tmp_path / "ipt.db").exists()
+
+
+def post(url: str, sender: str, message: str) -> list[dict]:
+    body = json.dumps({"sender": sender, "message": message}).encode()
+    request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def test_the_default_locale_is_the_us() -> None:
+    assert load_locale("US").emergency == "911"
