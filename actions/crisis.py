@@ -16,7 +16,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import db, in_thread, settings
+from actions import context
+from actions.context import db, in_thread
 from bot.crisis import category_of
 from bot.storage import crisis_events
 from bot.storage.crisis_events import NewCrisisEvent
@@ -43,7 +44,7 @@ def event_from(tracker: Tracker, kind: str, category: str) -> NewCrisisEvent:
 
 async def notify_clinic(new: NewCrisisEvent) -> None:
     """POSTs the bare fact of a crisis event: category and time, no message text."""
-    url = settings().crisis_webhook_url
+    url = context.settings().crisis_webhook_url
     if not url:
         return
     payload = {

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -45,6 +48,16 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     upgrade(values.database_url)
     monkeypatch.setattr(context, "settings", lambda: values)
     return values
+
+
+@pytest.fixture()
+def database_down(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings that point at a PostgreSQL server nobody is running."""
+    broken = load_settings(
+        environ={"DATABASE_URL": "postgresql://u:p@127.0.0.1:1/none"},
+        dotenv_path=tmp_path / "none",
+    )
+    monkeypatch.setattr(context, "settings", lambda: broken)
 
 
 def tracker(
@@ -111,13 +124,8 @@ def test_not_safe_and_a_later_retraction_are_both_kept(settings: Any) -> None:
 
 
 def test_recording_with_the_database_down_says_nothing_and_raises_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    database_down: None,
 ) -> None:
-    broken = load_settings(
-        environ={"DATABASE_URL": "postgresql://u:p@127.0.0.1:1/none"},
-        dotenv_path=tmp_path / "none",
-    )
-    monkeypatch.setattr(context, "settings", lambda: broken)
     events, dispatcher = run(ActionRecordCrisis(), tracker("kms", "crisis_suicide"))
     # The lines already went out from the Rasa server; this action adds nothing.
     assert events == [] and dispatcher.messages == []
@@ -159,14 +167,7 @@ def test_without_a_plan_showing_starts_the_form(settings: Any) -> None:
     assert dispatcher.messages[0]["response"] == "utter_safety_plan_intro"
 
 
-def test_a_failed_save_keeps_the_answers_and_says_it_is_not_saved(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    broken = load_settings(
-        environ={"DATABASE_URL": "postgresql://u:p@127.0.0.1:1/none"},
-        dotenv_path=tmp_path / "none",
-    )
-    monkeypatch.setattr(context, "settings", lambda: broken)
+def test_a_failed_save_keeps_the_answers_and_says_it_is_not_saved(database_down: None) -> None:
     slots = dict.fromkeys(PLAN_SLOTS, "something")
     events, dispatcher = run(ActionSaveSafetyPlan(), tracker(slots=slots))
     assert events == []  # the slots keep every answer
@@ -177,3 +178,75 @@ def test_a_session_starts_with_the_disclosure() -> None:
     events, dispatcher = run(ActionSessionStart(), tracker())
     assert dispatcher.messages[0]["response"] == "utter_disclosure"
     assert events[0] == SessionStarted()
+
+
+class ClinicWebhook:
+    """A real HTTP endpoint on this machine standing in for the clinic's."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.status = status
+        self.received: list[dict[str, Any]] = []
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.received.append(await request.json())
+        return web.Response(status=self.status)
+
+    async def serve(self, then: Callable[[str], Awaitable[None]]) -> None:
+        app = web.Application()
+        app.router.add_post("/crisis", self.handle)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        try:
+            await then(f"http://127.0.0.1:{port}/crisis")
+        finally:
+            await runner.cleanup()
+
+
+def with_webhook(settings: Any, url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(context, "settings", lambda: replace(settings, crisis_webhook_url=url))
+
+
+def test_the_clinic_webhook_gets_the_fact_once_and_no_message_text(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clinic = ClinicWebhook()
+
+    async def crisis_twice(url: str) -> None:
+        with_webhook(settings, url, monkeypatch)
+        t = tracker("I want to die tonight", "crisis_suicide", message_id="w1")
+        for _ in range(2):
+            await ActionRecordCrisis().run(CollectingDispatcher(), t, {})
+
+    asyncio.run(clinic.serve(crisis_twice))
+    [payload] = clinic.received
+    assert payload["event"] == "crisis" and payload["category"] == "suicide"
+    assert "die" not in str(payload) and "client-7" not in str(payload)
+    assert len(payload["conversation"]) == 16
+
+
+def test_a_failing_webhook_still_leaves_the_event_recorded(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clinic = ClinicWebhook(status=500)
+
+    async def crisis(url: str) -> None:
+        with_webhook(settings, url, monkeypatch)
+        t = tracker("kms", "crisis_suicide", message_id="w2")
+        assert await ActionRecordCrisis().run(CollectingDispatcher(), t, {}) == []
+
+    asyncio.run(clinic.serve(crisis))
+    assert len(clinic.received) == 1
+    [event] = crisis_events.for_conversation(database(settings.database_url), "client-7")
+    assert event.category == "suicide"
+
+
+def test_an_unreachable_webhook_does_not_hold_up_the_action(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_webhook(settings, "http://127.0.0.1:1/crisis", monkeypatch)
+    events, _ = run(ActionRecordCrisis(), tracker("kms", "crisis_suicide", message_id="w3"))
+    assert events == []
+    assert len(crisis_events.for_conversation(database(settings.database_url), "client-7")) == 1

@@ -149,3 +149,14 @@ def test_a_category_without_phrases_is_refused(tmp_path: Path) -> None:
     del raw["categories"]["abuse"]
     with pytest.raises(CrisisLexiconError, match="without phrases"):
         load_lexicon(_lexicon(tmp_path, **raw))
+
+
+def test_a_number_phrase_yaml_would_cut_short_is_refused(tmp_path: Path) -> None:
+    # Unquoted, YAML reads "# * pills" as a comment and keeps only "took".
+    text = LEXICON_FILE.read_text(encoding="utf-8").replace(
+        "  suicide:\n", "  suicide:\n    - took # * pills\n", 1
+    )
+    path = tmp_path / "lexicon.yml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CrisisLexiconError, match="double quotes"):
+        load_lexicon(path)

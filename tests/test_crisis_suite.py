@@ -67,3 +67,12 @@ def test_each_category_mostly_gets_its_own_reply(category: str, parse: Any) -> N
     right = sum((parse(text)["intent"]["name"] == f"crisis_{category}") for text in texts)
     # Any crisis reply carries crisis lines; the right one carries the best lines.
     assert right / len(texts) >= 0.6, f"{category}: {right}/{len(texts)}"
+
+
+def test_no_suite_message_is_in_the_training_data(project_root: Any) -> None:
+    training = "".join(
+        file.read_text(encoding="utf-8").lower()
+        for file in (project_root / "data" / "nlu").glob("*.yml")
+    )
+    texts = [t for ts in suite()["crisis"].values() for t in ts] + suite()["non_crisis"]
+    assert [t for t in texts if f"- {t.lower()}\n" in training] == []

@@ -51,11 +51,19 @@ class Lexicon:
     spellings: dict[str, str]
 
 
+_UNQUOTED_NUMBER = re.compile(r"^\s*- (?![\"']).*(^|\s)#(\s|$)")
+
+
 def load_lexicon(path: Path = LEXICON_FILE) -> Lexicon:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        raw = yaml.safe_load(text)
     except (OSError, yaml.YAMLError) as error:
         raise CrisisLexiconError(f"{path}: cannot read the crisis lexicon: {error}") from None
+    for number, line in enumerate(text.splitlines(), 1):
+        # YAML reads " #" as the start of a comment and would silently cut the phrase short.
+        if _UNQUOTED_NUMBER.match(line):
+            raise CrisisLexiconError(f'{path}:{number}: put a phrase with "#" in double quotes')
     if not isinstance(raw, dict):
         raise CrisisLexiconError(f"{path}: expected 'categories', 'exceptions', 'help_words'")
     categories = raw.get("categories") or {}

@@ -2,9 +2,10 @@
 
 Two layers decide, and either is enough:
   1. the deterministic detector (bot/crisis/detector.py, lexicon in content/),
-  2. the trained classifier: a crisis intent anywhere in DIET's ranking at or
-     above `classifier_threshold`, which is lower than the fallback threshold,
-     so that an unsure crisis message is never turned into `nlu_fallback`.
+  2. the trained risk classifier (bot/nlp/risk_classifier.py): a probability of
+     risk at or above `classifier_threshold`. This layer decides after the
+     FallbackClassifier, so an unsure crisis message never stays `nlu_fallback`.
+A crisis intent from DIET that neither layer confirms becomes `nlu_fallback`.
 The message's intent becomes `crisis_<category>` and the decision is kept in
 the parse data under "crisis" (layer, phrase), which the actions record.
 """
@@ -18,6 +19,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import (
     INTENT,
     INTENT_NAME_KEY,
@@ -29,6 +31,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.crisis import CATEGORIES, HELP, category_of, intent_for
 from bot.crisis.detector import CrisisDetector
+from bot.nlp.risk_classifier import RISK_KEY, RiskClassifier
 
 CRISIS_KEY = "crisis"
 
@@ -37,11 +40,11 @@ CRISIS_KEY = "crisis"
 class CrisisClassifier(GraphComponent):
     @classmethod
     def required_components(cls) -> list[type]:
-        return [FallbackClassifier]
+        return [RiskClassifier, FallbackClassifier]
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"classifier_threshold": 0.35}
+        return {"classifier_threshold": 0.6}
 
     def __init__(self, config: dict[str, Any], detector: CrisisDetector) -> None:
         self.threshold = float(config["classifier_threshold"])
@@ -59,26 +62,16 @@ class CrisisClassifier(GraphComponent):
         # effect on restart without retraining.
         return cls(config, CrisisDetector.load())
 
-    def process(self, messages: list[Message]) -> list[Message]:
-        for message in messages:
-            decision = self.decide(message.get(TEXT) or "", message.get(INTENT_RANKING_KEY) or [])
-            if decision:
-                self._apply(message, decision)
-        return messages
-
-    def decide(self, text: str, ranking: list[dict[str, Any]]) -> dict[str, Any] | None:
+    def decide(self, text: str, risk: dict[str, Any] | None) -> dict[str, Any] | None:
         """Which crisis category, if any, a message belongs to, and which layer said so.
 
-        Both layers' views are kept ("classifier_category"/"classifier_confidence"
-        beside the deciding "layer"), so `make eval` can score each layer alone.
+        The classifier's view ("classifier_category"/"classifier_confidence") is kept
+        beside the deciding "layer", so `make eval` can score each layer alone.
         """
-        if text.startswith("/"):
-            # A button payload names its intent itself.
-            return None
-        classifier_category, classifier_confidence = self._classifier_view(ranking)
+        risk = risk or {}
         views = {
-            "classifier_category": classifier_category,
-            "classifier_confidence": classifier_confidence,
+            "classifier_category": risk.get("category"),
+            "classifier_confidence": float(risk.get("probability", 0.0)),
         }
         detection = self.detector.detect(text)
         if detection:
@@ -89,26 +82,43 @@ class CrisisClassifier(GraphComponent):
                 "confidence": 1.0,
                 **views,
             }
-        if classifier_category and classifier_confidence >= self.threshold:
+        if views["classifier_category"] and views["classifier_confidence"] >= self.threshold:
             return {
-                "category": classifier_category,
+                "category": views["classifier_category"],
                 "layer": "classifier",
                 "phrase": None,
-                "confidence": classifier_confidence,
+                "confidence": views["classifier_confidence"],
                 **views,
             }
         return None
 
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            if text.startswith("/"):
+                # A button payload names its intent itself.
+                continue
+            decision = self.decide(text, message.get(RISK_KEY))
+            if decision:
+                self._apply(message, decision)
+            elif category_of((message.get(INTENT) or {}).get(INTENT_NAME_KEY)) in CATEGORIES:
+                self._unsure(message)
+        return messages
+
     @staticmethod
-    def _classifier_view(ranking: list[dict[str, Any]]) -> tuple[str | None, float]:
-        """The classifier's most confident risk category. Asking for "help" in
-        general is not a risk signal, so crisis_help is not promoted from a low
-        confidence; it wins only as an ordinary intent."""
-        for entry in ranking:
-            category = category_of(entry.get(INTENT_NAME_KEY))
-            if category in CATEGORIES:
-                return category, float(entry.get(PREDICTED_CONFIDENCE_KEY, 0.0))
-        return None, 0.0
+    def _unsure(message: Message) -> None:
+        """DIET alone named a risk category that neither layer confirms: on text
+        unlike its training data DIET's confidence can land anywhere. Saying "I did
+        not understand" (with the help button in the menu) beats a false alarm."""
+        intent = message.get(INTENT) or {}
+        message.set(
+            INTENT,
+            {
+                INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME,
+                PREDICTED_CONFIDENCE_KEY: intent.get(PREDICTED_CONFIDENCE_KEY, 0.0),
+            },
+            add_to_output=True,
+        )
 
     @staticmethod
     def _apply(message: Message, decision: dict[str, Any]) -> None:

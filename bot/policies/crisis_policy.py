@@ -54,9 +54,7 @@ def next_crisis_action(tracker: DialogueStateTracker) -> str | None:
     if category is None:
         return None
     done = [
-        event.action_name
-        for event in events[user_index + 1 :]
-        if isinstance(event, ActionExecuted)
+        event.action_name for event in events[user_index + 1 :] if isinstance(event, ActionExecuted)
     ]
     form_was_active = tracker.active_loop_name is not None or ACTION_DEACTIVATE_LOOP_NAME in done
     for step in crisis_turn(category, form_was_active):
