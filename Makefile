@@ -90,6 +90,7 @@ test: lint validate pytest rasa-test
 
 bench: train
 	$(PY) -m benchmarks.startup
+	$(PY) -m benchmarks.logging_load
 
 # Crisis detection per layer, on the team suite and ../shared/eval-data (report in docs/).
 eval: train

@@ -19,7 +19,7 @@ def settings() -> Settings:
 
 
 def db() -> Database:
-    return database(settings().database_url)
+    return database(settings())
 
 
 async def in_thread(work: Callable[..., T], *args: object) -> T:

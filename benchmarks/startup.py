@@ -24,7 +24,7 @@ REPORT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 MESSAGES = ["hi", "what can you do", "are you a bot?", "who are you", "thanks", "bye"]
 
 
-def _percentile(values: list[float], fraction: float) -> float:
+def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
@@ -98,7 +98,7 @@ def write_report(servers: dict[str, list[float]], training: list[float]) -> None
         _row("Rasa server memory (RSS) after the replies", servers["rasa_rss_mib"], "MiB"),
         _row("action server memory (RSS)", servers["actions_rss_mib"], "MiB"),
         _row("reply time over REST, one client", reply, "ms"),
-        f"| reply time over REST, 95th percentile | {_percentile(reply, 0.95):.0f} ms "
+        f"| reply time over REST, 95th percentile | {percentile(reply, 0.95):.0f} ms "
         f"| | {len(reply)} |",
     ]
     if training:

@@ -146,9 +146,16 @@ def preflight(settings: Settings, ports: list[int]) -> None:
     check_database(settings.tracker_store_url)
     check_crisis_content(settings)
     check_database(settings.database_url, "the database")
-    from bot.storage.migrate import upgrade
+    from bot.storage.migrate import prepare
 
-    upgrade(settings.database_url)
+    warning = prepare(settings)
+    if warning:
+        print(warning, file=sys.stderr)
+    from bot.storage.retention import apply_retention
+
+    removed = apply_retention(settings)
+    if removed:
+        print(f"Retention: removed {removed[0]} entries and {removed[1]} conversation events.")
 
 
 def check_crisis_content(settings: Settings) -> None:

@@ -35,6 +35,10 @@ DEFAULTS: dict[str, str] = {
     "CLINIC_ONCALL_NAME": "",
     "CLINIC_ONCALL_NUMBER": "",
     "CRISIS_WEBHOOK_URL": "",
+    "DATA_ENCRYPTION_KEY": "",
+    "DATA_RETENTION_DAYS": "0",
+    "MAX_ENTRIES_PER_DAY": "30",
+    "PAIRING_CODE_DAYS": "7",
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -65,6 +69,10 @@ class Settings:
     oncall_name: str
     oncall_number: str
     crisis_webhook_url: str
+    encryption_keys: tuple[str, ...] = ()
+    retention_days: int = 0
+    max_entries_per_day: int = 30
+    pairing_code_days: int = 7
 
     @property
     def rest_webhook_url(self) -> str:
@@ -137,6 +145,11 @@ def load_settings(
             "RASA_ENABLE_API is on, so RASA_API_TOKEN must be set to a secret of 16+ characters"
         )
 
+    keys = tuple(k.strip() for k in get("DATA_ENCRYPTION_KEY").split(",") if k.strip())
+    retention_days = _count(get("DATA_RETENTION_DAYS"), "DATA_RETENTION_DAYS", 0)
+    max_entries = _count(get("MAX_ENTRIES_PER_DAY"), "MAX_ENTRIES_PER_DAY", 1)
+    pairing_days = _count(get("PAIRING_CODE_DAYS"), "PAIRING_CODE_DAYS", 1)
+
     log_level = get("LOG_LEVEL").upper()
     if log_level not in _LOG_LEVELS:
         raise SettingsError(f"LOG_LEVEL must be one of {sorted(_LOG_LEVELS)}, not {log_level!r}")
@@ -159,12 +172,22 @@ def load_settings(
         oncall_name=oncall_name,
         oncall_number=oncall_number,
         crisis_webhook_url=webhook,
+        encryption_keys=keys,
+        retention_days=retention_days,
+        max_entries_per_day=max_entries,
+        pairing_code_days=pairing_days,
     )
 
 
 def _port(value: str, name: str) -> int:
     if not value.isdigit() or not 1 <= int(value) <= 65535:
         raise SettingsError(f"{name} must be a port number from 1 to 65535, not {value!r}")
+    return int(value)
+
+
+def _count(value: str, name: str, minimum: int) -> int:
+    if not value.isdigit() or int(value) < minimum:
+        raise SettingsError(f"{name} must be a whole number of at least {minimum}, not {value!r}")
     return int(value)
 
 

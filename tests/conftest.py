@@ -49,6 +49,101 @@ def parse(agent: Any, event_loop_session: asyncio.AbstractEventLoop):
     return _parse
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    """A migrated database with its own key: SQLite in a temporary folder, and
+    PostgreSQL too when TEST_POSTGRES_URL names a scratch database (emptied first)."""
+    from alembic import command
+    from cryptography.fernet import Fernet
+
+    from bot.storage.crypto import FieldCipher
+    from bot.storage.database import Database
+    from bot.storage.migrate import alembic_config, upgrade
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'data' / 'ipt.db'}"
+    else:
+        url = os.environ.get("TEST_POSTGRES_URL", "")
+        if not url:
+            pytest.skip("TEST_POSTGRES_URL is not set")
+        command.downgrade(alembic_config(url), "base")
+    upgrade(url)
+    return Database(url, FieldCipher([Fernet.generate_key().decode()]))
+
+
 @pytest.fixture()
 def project_root() -> Path:
     return PROJECT_ROOT
+
+
+@pytest.fixture()
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Settings for one test: data in a temporary folder, migrated, seen by the actions."""
+    from actions import context
+    from bot.storage.migrate import prepare
+
+    values = load_settings(
+        environ={"DATA_DIR": str(tmp_path), "CRISIS_LOCALE": "US"},
+        dotenv_path=tmp_path / "none",
+    )
+    prepare(values)
+    monkeypatch.setattr(context, "settings", lambda: values)
+    return values
+
+
+@pytest.fixture()
+def database_down(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings that point at a PostgreSQL server nobody is running."""
+    from actions import context
+
+    broken = load_settings(
+        environ={
+            "DATABASE_URL": "postgresql://u:p@127.0.0.1:1/none",
+            "DATA_ENCRYPTION_KEY": "x2DcHtV2o7b4ZDhRbD0ZHc7T0aHvV6nQJ3kq0s5lq7M=",
+        },
+        dotenv_path=tmp_path / "none",
+    )
+    monkeypatch.setattr(context, "settings", lambda: broken)
+
+
+@pytest.fixture()
+def form_turn() -> Any:
+    """form_turn(action, form, required, slot, value, slots) -> (slot values set, dispatcher):
+    runs a form's validation action the way the SDK does after a client answers."""
+    return _form_turn
+
+
+def _form_turn(
+    action: Any,
+    form: str,
+    required: list[str],
+    slot: str,
+    value: Any,
+    slots: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any], Any]:
+    from rasa_sdk.executor import CollectingDispatcher
+    from rasa_sdk.interfaces import Tracker as SdkTracker
+
+    domain = {"forms": {form: {"required_slots": list(required)}}}
+    t = SdkTracker(
+        sender_id="client-7",
+        slots={
+            **{s: None for s in required},
+            "requested_slot": slot,
+            **(slots or {}),
+            slot: value,
+        },
+        latest_message={"text": str(value), "intent": {"name": "inform"}, "entities": []},
+        events=[
+            {"event": "action", "name": "action_listen"},
+            {"event": "user", "text": str(value)},
+            {"event": "slot", "name": slot, "value": value},
+        ],
+        paused=False,
+        followup_action=None,
+        active_loop={"name": form},
+        latest_action_name="action_listen",
+    )
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, t, domain))
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}, dispatcher

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,10 +22,8 @@ from actions.safety_plan import (
     ValidateSafetyPlanForm,
 )
 from actions.session import ActionSessionStart
-from bot.settings import load_settings
 from bot.storage import crisis_events, safety_plans
 from bot.storage.database import database
-from bot.storage.migrate import upgrade
 from bot.storage.safety_plans import PlanSteps
 
 PLAN_SLOTS = [
@@ -37,27 +34,6 @@ PLAN_SLOTS = [
     "sp_professionals",
     "sp_environment",
 ]
-
-
-@pytest.fixture()
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    values = load_settings(
-        environ={"DATA_DIR": str(tmp_path), "CRISIS_LOCALE": "US"},
-        dotenv_path=tmp_path / "none",
-    )
-    upgrade(values.database_url)
-    monkeypatch.setattr(context, "settings", lambda: values)
-    return values
-
-
-@pytest.fixture()
-def database_down(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Settings that point at a PostgreSQL server nobody is running."""
-    broken = load_settings(
-        environ={"DATABASE_URL": "postgresql://u:p@127.0.0.1:1/none"},
-        dotenv_path=tmp_path / "none",
-    )
-    monkeypatch.setattr(context, "settings", lambda: broken)
 
 
 def tracker(
@@ -102,7 +78,7 @@ def test_a_crisis_message_is_recorded_once_even_when_the_action_is_retried(setti
     )
     run(ActionRecordCrisis(), t)
     run(ActionRecordCrisis(), t)
-    [event] = crisis_events.for_conversation(database(settings.database_url), "client-7")
+    [event] = crisis_events.for_conversation(database(settings), "client-7")
     assert (event.kind, event.category, event.layer, event.message_text) == (
         "detected",
         "suicide",
@@ -115,7 +91,7 @@ def test_not_safe_and_a_later_retraction_are_both_kept(settings: Any) -> None:
     run(ActionRecordCrisis(), tracker("kms", "crisis_suicide", message_id="a"))
     run(ActionRecordCrisis(), tracker("no", "not_safe", message_id="b"))
     run(ActionRecordRetraction(), tracker("you misunderstood", "crisis_retraction", message_id="c"))
-    events = crisis_events.for_conversation(database(settings.database_url), "client-7")
+    events = crisis_events.for_conversation(database(settings), "client-7")
     assert [(e.kind, e.category) for e in events] == [
         ("detected", "suicide"),
         ("not_safe", "immediate_danger"),
@@ -131,15 +107,14 @@ def test_recording_with_the_database_down_says_nothing_and_raises_nothing(
     assert events == [] and dispatcher.messages == []
 
 
-def test_the_form_takes_skip_and_refuses_an_overlong_answer() -> None:
-    dispatcher = CollectingDispatcher()
-    validate = ValidateSafetyPlanForm()
-    assert validate.clean("sp_coping", "skip", dispatcher) == SKIPPED
-    assert (
-        validate.clean("sp_coping", "  a walk \n with the dog ", dispatcher)
-        == "a walk with the dog"
-    )
-    assert validate.clean("sp_coping", "x" * 2001, dispatcher) is None
+def test_the_form_takes_skip_and_refuses_an_overlong_answer(form_turn: Any) -> None:
+    action, form = ValidateSafetyPlanForm(), "safety_plan_form"
+    assert form_turn(action, form, PLAN_SLOTS, "sp_coping", "Skip.")[0]["sp_coping"] == SKIPPED
+    assert form_turn(action, form, PLAN_SLOTS, "sp_coping", " a walk \n with the dog ")[0] == {
+        "sp_coping": "a walk with the dog"
+    }
+    kept, dispatcher = form_turn(action, form, PLAN_SLOTS, "sp_coping", "x" * 2001)
+    assert kept == {"sp_coping": None}
     assert "2001 characters" in dispatcher.messages[0]["text"]
 
 
@@ -150,7 +125,7 @@ def test_a_completed_plan_is_saved_and_shown_with_the_crisis_lines(settings: Any
     }
     events, dispatcher = run(ActionSaveSafetyPlan(), tracker(slots=slots))
     assert events == [SlotSet(s, None) for s in PLAN_SLOTS]
-    saved = safety_plans.load(database(settings.database_url), "client-7")
+    saved = safety_plans.load(database(settings), "client-7")
     assert saved == PlanSteps(warning_signs="not sleeping", people="Sam 555-0101")
     shown = dispatcher.messages[0]["text"]
     assert "My warning signs: not sleeping" in shown
@@ -239,7 +214,7 @@ def test_a_failing_webhook_still_leaves_the_event_recorded(
 
     asyncio.run(clinic.serve(crisis))
     assert len(clinic.received) == 1
-    [event] = crisis_events.for_conversation(database(settings.database_url), "client-7")
+    [event] = crisis_events.for_conversation(database(settings), "client-7")
     assert event.category == "suicide"
 
 
@@ -249,4 +224,4 @@ def test_an_unreachable_webhook_does_not_hold_up_the_action(
     with_webhook(settings, "http://127.0.0.1:1/crisis", monkeypatch)
     events, _ = run(ActionRecordCrisis(), tracker("kms", "crisis_suicide", message_id="w3"))
     assert events == []
-    assert len(crisis_events.for_conversation(database(settings.database_url), "client-7")) == 1
+    assert len(crisis_events.for_conversation(database(settings), "client-7")) == 1

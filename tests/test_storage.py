@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect
@@ -13,13 +12,6 @@ from bot.storage.migrate import upgrade
 from bot.storage.models import CrisisEvent
 from bot.storage.safety_plans import PlanSteps
 from bot.therapist.cli import crisis_report
-
-
-@pytest.fixture()
-def db(tmp_path: Path) -> Database:
-    url = f"sqlite:///{tmp_path / 'data' / 'ipt.db'}"
-    upgrade(url)
-    return Database(url)
 
 
 def _event(**changes: object) -> NewCrisisEvent:

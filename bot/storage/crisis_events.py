@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -33,21 +34,35 @@ def record(db: Database, new: NewCrisisEvent) -> bool:
         raise ValueError(f"unknown crisis event kind {new.kind!r}")
     try:
         with db.session() as session:
-            session.add(CrisisEvent(**new.__dict__))
+            values = {**new.__dict__, "message_text": db.cipher.encrypt(new.message_text)}
+            session.add(CrisisEvent(**values))
     except IntegrityError:
         return False
     return True
 
 
-def for_conversation(db: Database, conversation_id: str) -> list[CrisisEvent]:
+@dataclass(frozen=True)
+class StoredCrisisEvent(NewCrisisEvent):
+    created_at: datetime | None = None
+    reviewed_at: datetime | None = None
+
+
+def for_conversation(db: Database, conversation_id: str) -> list[StoredCrisisEvent]:
     with db.session() as session:
-        return list(
-            session.scalars(
-                select(CrisisEvent)
-                .where(CrisisEvent.conversation_id == conversation_id)
-                .order_by(CrisisEvent.created_at, CrisisEvent.id)
-            )
+        rows = session.scalars(
+            select(CrisisEvent)
+            .where(CrisisEvent.conversation_id == conversation_id)
+            .order_by(CrisisEvent.created_at, CrisisEvent.id)
         )
+        return [
+            StoredCrisisEvent(
+                **{name: getattr(row, name) for name in NewCrisisEvent.__dataclass_fields__}
+                | {"message_text": db.cipher.decrypt(row.message_text)},
+                created_at=row.created_at,
+                reviewed_at=row.reviewed_at,
+            )
+            for row in rows
+        ]
 
 
 def referrals_by_month(db: Database) -> Counter[tuple[str, str]]:

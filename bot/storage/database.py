@@ -1,6 +1,7 @@
 """Connections. An engine is made on first use, never at import, and each unit
 of work gets its own short session (`with db.session() as s:`), committed or
-rolled back as a whole."""
+rolled back as a whole. The database carries the cipher that seals what clients
+write, so no repository can store free text without it."""
 
 from __future__ import annotations
 
@@ -13,10 +14,14 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.settings import Settings
+from bot.storage.crypto import FieldCipher, keys_for
+
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, cipher: FieldCipher) -> None:
         self.url = url
+        self.cipher = cipher
         parsed = make_url(url)
         options: dict = {"future": True, "pool_pre_ping": True}
         if parsed.get_backend_name() == "sqlite":
@@ -43,6 +48,10 @@ def _sqlite_pragmas(connection, _record) -> None:
 
 
 @cache
-def database(url: str) -> Database:
-    """One engine (a connection pool) per URL and process."""
-    return Database(url)
+def _database(url: str, keys: tuple[str, ...]) -> Database:
+    return Database(url, FieldCipher(list(keys)))
+
+
+def database(settings: Settings) -> Database:
+    """One engine (a connection pool) per URL, keys and process."""
+    return _database(settings.database_url, tuple(keys_for(settings)))

@@ -8,7 +8,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from bot.settings import SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings
+from bot.storage.crypto import ensure_local_key
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -30,12 +31,24 @@ def upgrade(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
 
 
+def prepare(settings: Settings) -> str | None:
+    """Everything storage needs before a server starts: the key, then the tables.
+
+    Returns a warning to show, if any (see crypto.ensure_local_key).
+    """
+    warning = ensure_local_key(settings)
+    upgrade(settings.database_url)
+    return warning
+
+
 def main() -> None:
     try:
         settings = load_settings()
+        warning = prepare(settings)
     except SettingsError as error:
         sys.exit(f"error: {error}")
-    upgrade(settings.database_url)
+    if warning:
+        print(warning, file=sys.stderr)
     print("Database is up to date.")
 
 

@@ -1,10 +1,25 @@
-"""Tables. Every change here comes with an Alembic migration (migrations/versions)."""
+"""Tables. Every change here comes with an Alembic migration (migrations/versions).
+
+Columns holding what a client wrote are marked `# encrypted`: the repository
+modules store them through FieldCipher (bot/storage/crypto.py), never in clear.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Column, DateTime, Float, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import declarative_base
 
 Base = declarative_base()
@@ -12,6 +27,11 @@ Base = declarative_base()
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes even for timezone-aware columns; ours are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 class CrisisEvent(Base):
@@ -31,7 +51,7 @@ class CrisisEvent(Base):
     layer = Column(String(32), nullable=True)
     phrase = Column(String(255), nullable=True)
     confidence = Column(Float, nullable=True)
-    message_text = Column(Text, nullable=False)
+    message_text = Column(Text, nullable=False)  # encrypted
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
     # Set when a therapist has seen it; unreviewed events are flagged in review.
     reviewed_at = Column(DateTime(timezone=True), nullable=True)
@@ -44,11 +64,89 @@ class SafetyPlan(Base):
 
     id = Column(Integer, primary_key=True)
     conversation_id = Column(String(255), nullable=False, unique=True)
-    warning_signs = Column(Text, nullable=True)
-    coping = Column(Text, nullable=True)
-    distractions = Column(Text, nullable=True)
-    people = Column(Text, nullable=True)
-    professionals = Column(Text, nullable=True)
-    environment = Column(Text, nullable=True)
+    warning_signs = Column(Text, nullable=True)  # encrypted
+    coping = Column(Text, nullable=True)  # encrypted
+    distractions = Column(Text, nullable=True)  # encrypted
+    people = Column(Text, nullable=True)  # encrypted
+    professionals = Column(Text, nullable=True)  # encrypted
+    environment = Column(Text, nullable=True)  # encrypted
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class Therapist(Base):
+    """A therapist who receives entries from the clients paired with them."""
+
+    __tablename__ = "therapists"
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(120), nullable=False, unique=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class PairingCode(Base):
+    """A one-time code a therapist hands to a client; only its hash is kept."""
+
+    __tablename__ = "pairing_codes"
+
+    id = Column(Integer, primary_key=True)
+    therapist_id = Column(Integer, ForeignKey("therapists.id"), nullable=False)
+    code_hash = Column(String(64), nullable=False, unique=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    expires_at = Column(DateTime(timezone=True), nullable=False)
+    used_at = Column(DateTime(timezone=True), nullable=True)
+    used_by = Column(String(255), nullable=True)
+
+
+class PairingAttempt(Base):
+    """Every code a client typed, kept to slow down guessing."""
+
+    __tablename__ = "pairing_attempts"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    succeeded = Column(Boolean, nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+
+
+class Client(Base):
+    """A person using the assistant, known only by their conversation id."""
+
+    __tablename__ = "clients"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False, unique=True)
+    consented_at = Column(DateTime(timezone=True), nullable=True)
+    therapist_id = Column(Integer, ForeignKey("therapists.id"), nullable=True)
+    paired_at = Column(DateTime(timezone=True), nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class Entry(Base):
+    """An interpersonal incident or a mood check-in, as the client confirmed it."""
+
+    __tablename__ = "entries"
+    # A retried save carries the same key and finds the entry already there.
+    __table_args__ = (UniqueConstraint("conversation_id", "idempotency_key"),)
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(16), nullable=False, unique=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    idempotency_key = Column(String(128), nullable=False)
+    # The therapist paired when it was saved; None keeps it in a private journal.
+    therapist_id = Column(Integer, ForeignKey("therapists.id"), nullable=True, index=True)
+    kind = Column(String(16), nullable=False)  # incident | mood
+    occurred_on = Column(Date, nullable=True)
+    mood = Column(Integer, nullable=True)
+    problem_area = Column(String(32), nullable=True)
+    who = Column(Text, nullable=True)  # encrypted
+    place = Column(Text, nullable=True)  # encrypted
+    what_happened = Column(Text, nullable=True)  # encrypted
+    client_said = Column(Text, nullable=True)  # encrypted
+    other_said = Column(Text, nullable=True)  # encrypted
+    wanted = Column(Text, nullable=True)  # encrypted
+    afterwards = Column(Text, nullable=True)  # encrypted
+    feelings = Column(Text, nullable=True)  # encrypted
+    note = Column(Text, nullable=True)  # encrypted
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

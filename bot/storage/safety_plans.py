@@ -36,7 +36,7 @@ def save(db: Database, conversation_id: str, steps: PlanSteps) -> None:
             plan = SafetyPlan(conversation_id=conversation_id)
             session.add(plan)
         for name, value in asdict(steps).items():
-            setattr(plan, name, value)
+            setattr(plan, name, db.cipher.encrypt(value))
         plan.updated_at = utcnow()
 
 
@@ -47,4 +47,6 @@ def load(db: Database, conversation_id: str) -> PlanSteps | None:
         )
         if plan is None:
             return None
-        return PlanSteps(**{name: getattr(plan, name) for name in PlanSteps.names()})
+        return PlanSteps(
+            **{name: db.cipher.decrypt(getattr(plan, name)) for name in PlanSteps.names()}
+        )

@@ -1,0 +1,66 @@
+"""A quick mood check-in: a number, then optional feelings and a note."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.entry_saving import PENDING_SLOT, save_entry
+from actions.forms import answer
+from actions.journal_forms import CONSENT_SLOT, JournalFormValidation
+from bot.journal.quick_entry import read_checkin
+from bot.storage.entries import EntryData
+
+FORM = "checkin_form"
+SLOTS = ("ci_mood", "ci_feelings", "ci_note")
+
+
+class ValidateCheckinForm(JournalFormValidation):
+    free_text_slots = ("ci_feelings", "ci_note")
+    mood_slot = "ci_mood"
+    why_needed: ClassVar[dict[str, str]] = {
+        "ci_mood": "The number is the one thing a check-in needs. From 0 (worst) to 10 "
+        "(best), how is your mood?",
+    }
+
+    def name(self) -> str:
+        return "validate_checkin_form"
+
+    def read_opening(self, tracker: Tracker) -> dict[str, Any]:
+        found = read_checkin((tracker.latest_message or {}).get("text") or "")
+        slots = {}
+        if "mood" in found:
+            slots["ci_mood"] = str(found["mood"])
+        if "feelings" in found:
+            slots["ci_feelings"] = found["feelings"]
+        return slots
+
+    def validate_ci_mood(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
+        return self.mood(value, dispatcher)
+
+
+class ActionSaveCheckin(Action):
+    def name(self) -> str:
+        return "action_save_checkin"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        clear = [SlotSet(slot, None) for slot in (*SLOTS, PENDING_SLOT)]
+        if tracker.get_slot(CONSENT_SLOT) == "no":
+            dispatcher.utter_message(response="utter_consent_declined")
+            return [*clear, SlotSet(CONSENT_SLOT, None)]
+        data = EntryData(
+            kind="mood",
+            mood=int(tracker.get_slot("ci_mood")),
+            feelings=answer(tracker.get_slot("ci_feelings")),
+            note=answer(tracker.get_slot("ci_note")),
+        )
+        if await save_entry(dispatcher, tracker, FORM, data):
+            return clear
+        return [SlotSet(PENDING_SLOT, "checkin")]

@@ -1,0 +1,72 @@
+"""Saving a confirmed entry: once, with a reference, and never claimed when it failed."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import context
+from actions.context import db, in_thread
+from actions.journal_forms import form_started_at
+from bot.storage import entries
+from bot.storage.entries import EntryData, EntryError
+
+logger = logging.getLogger(__name__)
+PENDING_SLOT = "pending_save"
+
+
+async def save_entry(
+    dispatcher: CollectingDispatcher, tracker: Tracker, form: str, data: EntryData
+) -> bool:
+    """True when the entry is in the database; the client is told either way."""
+    # The same form run always gives the same key, so a retried save (the client's
+    # "try again", or Rasa resending the action) finds the entry instead of doubling it.
+    key = f"{form}:{form_started_at(tracker, form)}"
+    try:
+        saved = await in_thread(
+            entries.save,
+            db(),
+            tracker.sender_id,
+            key,
+            data,
+            context.settings().max_entries_per_day,
+        )
+    except EntryError as error:
+        dispatcher.utter_message(
+            response="utter_entry_not_saved_reason", reason=str(error).rstrip(".")
+        )
+        return False
+    except Exception:
+        logger.exception("could not save an entry")
+        dispatcher.utter_message(response="utter_entry_not_saved")
+        return False
+    where = (
+        "Your therapist will see it."
+        if saved.shared_with_therapist
+        else "It's in your private journal (no therapist is linked yet)."
+    )
+    dispatcher.utter_message(response="utter_entry_saved", reference=saved.reference, where=where)
+    return True
+
+
+class ActionRetrySave(Action):
+    """'Try again' after a failed save: the answers are still in the slots."""
+
+    def name(self) -> str:
+        return "action_retry_save"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        pending = tracker.get_slot(PENDING_SLOT)
+        if pending not in RETRY_ACTIONS:
+            dispatcher.utter_message(response="utter_nothing_to_retry")
+            return []
+        return [FollowupAction(RETRY_ACTIONS[pending])]
+
+
+RETRY_ACTIONS = {"incident": "action_save_incident", "checkin": "action_save_checkin"}

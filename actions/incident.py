@@ -1,0 +1,270 @@
+"""Logging an interpersonal incident: the form's checks, its summary, and the save."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any, ClassVar
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.entry_saving import PENDING_SLOT, save_entry
+from actions.forms import SKIPPED, answer, is_skip
+from actions.journal_forms import CONSENT_SLOT, JournalFormValidation, yes_or_no
+from bot.journal.problem_area import AREA_NAMES, read_problem_area
+from bot.journal.quick_entry import read_incident
+from bot.journal.when import read_when
+from bot.storage.entries import EntryData
+
+FORM = "incident_form"
+CONFIRM = "inc_confirm"
+# The confirmation's outcomes; bracketed like SKIPPED so no typed answer equals them.
+CONFIRMED, CANCELLED = "(confirmed)", "(cancelled)"
+# Slot -> entry field, in the order the questions are asked.
+FIELDS = {
+    "inc_who": "who",
+    "inc_when": "occurred_on",
+    "inc_where": "place",
+    "inc_what": "what_happened",
+    "inc_said": "client_said",
+    "inc_they_said": "other_said",
+    "inc_wanted": "wanted",
+    "inc_afterwards": "afterwards",
+    "inc_feelings": "feelings",
+    "inc_area": "problem_area",
+    "inc_mood": "mood",
+}
+LABELS = {
+    "inc_who": "Who",
+    "inc_when": "When",
+    "inc_where": "Where",
+    "inc_what": "What happened",
+    "inc_said": "What you said",
+    "inc_they_said": "What they said or did",
+    "inc_wanted": "What you hoped for",
+    "inc_afterwards": "What you did afterwards",
+    "inc_feelings": "How you felt",
+    "inc_area": "Problem area",
+    "inc_mood": "Mood",
+}
+REQUIRED = ("inc_who", "inc_what", "inc_mood")
+# Words a client uses for each question when correcting the summary.
+_FIELD_WORDS = {
+    "inc_who": r"who|person|people|name",
+    "inc_when": r"when|date|day|time",
+    "inc_where": r"where|place|location",
+    "inc_what": r"what happened|happened|story|description",
+    "inc_said": r"what i said|i said|my words",
+    "inc_they_said": r"what they said|they said|(?:he|she) said|their reply|response",
+    "inc_wanted": r"hoped|wanted|hope|wish",
+    "inc_afterwards": r"afterwards|after|did next",
+    "inc_feelings": r"feelings?|felt|emotions?",
+    "inc_area": r"problem area|area|topic",
+    "inc_mood": r"mood|rating|score|number",
+}
+_CHANGE = re.compile(r"\b(?:change|edit|fix|correct|update|wrong)\b", re.IGNORECASE)
+
+
+def today() -> date:
+    return date.today()
+
+
+class ValidateIncidentForm(JournalFormValidation):
+    free_text_slots = (
+        "inc_where",
+        "inc_said",
+        "inc_they_said",
+        "inc_wanted",
+        "inc_afterwards",
+        "inc_feelings",
+    )
+    required_answers = REQUIRED
+    mood_slot = "inc_mood"
+    why_needed: ClassVar[dict[str, str]] = {
+        "inc_who": "I need at least who it was with: a name or a relationship like "
+        '"my sister" is enough.',
+        "inc_what": "I need a line or two about what happened; it's the heart of the entry.",
+        "inc_mood": "A mood number helps your therapist see the week at a glance. "
+        "From 0 (worst) to 10 (best), what would you give it?",
+    }
+
+    def name(self) -> str:
+        return "validate_incident_form"
+
+    def finished_early(self, tracker: Tracker) -> bool:
+        return tracker.get_slot(CONFIRM) in (CONFIRMED, CANCELLED)
+
+    def read_opening(self, tracker: Tracker) -> dict[str, Any]:
+        message = tracker.latest_message or {}
+        found = read_incident(message.get("text") or "", message.get("entities") or [], today())
+        slots = {slot: found[field] for slot, field in FIELDS.items() if field in found}
+        if "inc_when" in slots:
+            slots["inc_when"] = slots["inc_when"].isoformat()
+        if "inc_mood" in slots:
+            slots["inc_mood"] = str(slots["inc_mood"])
+        return slots
+
+    async def get_extraction_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        events = await super().get_extraction_events(dispatcher, tracker, domain)
+        text = ((tracker.latest_message or {}).get("text") or "").lower()
+        requested = tracker.get_slot("requested_slot")
+        if requested and requested != CONFIRM and re.search(r"\bskip (?:the )?rest\b", text):
+            # The client is in a hurry: leave every optional question still open.
+            events += [
+                SlotSet(slot, SKIPPED)
+                for slot in FIELDS
+                if slot not in REQUIRED and tracker.get_slot(slot) is None
+            ]
+        return events
+
+    def validate_inc_who(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
+        return self.required_text("inc_who", value, dispatcher)
+
+    def validate_inc_what(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
+        return self.required_text("inc_what", value, dispatcher)
+
+    def validate_inc_mood(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
+        return self.mood(value, dispatcher)
+
+    def validate_inc_when(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
+        text = str(value or "")
+        if is_skip(text) or text == SKIPPED:
+            return {"inc_when": SKIPPED}
+        reading = read_when(text, today())
+        if reading.day is None:
+            dispatcher.utter_message(text=reading.problem)
+            return {"inc_when": None}
+        return {"inc_when": reading.day.isoformat()}
+
+    def validate_inc_area(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
+        text = str(value or "")
+        if text == SKIPPED:
+            return {"inc_area": SKIPPED}
+        area = read_problem_area(text)
+        if area is None:
+            dispatcher.utter_message(response="utter_area_unclear")
+            return {"inc_area": None}
+        return {"inc_area": area}
+
+    def validate_inc_confirm(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
+        text = str(value or "")
+        if _CHANGE.search(text) or which_field(text):
+            return self.correction(text, dispatcher, tracker)
+        answer_ = yes_or_no(text)
+        if answer_ == "yes":
+            return {CONFIRM: CONFIRMED}
+        if answer_ == "no":
+            return {CONFIRM: CANCELLED}
+        dispatcher.utter_message(response="utter_confirm_unclear")
+        return {CONFIRM: None}
+
+    def correction(
+        self, text: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        slot = which_field(text)
+        if slot is None:
+            dispatcher.utter_message(response="utter_which_field")
+            return {CONFIRM: None}
+        new_value = re.split(r"\bto\b|:|=|\bis\b|\bwas\b", text, maxsplit=1)
+        if len(new_value) == 2 and new_value[1].strip():
+            validator = getattr(self, f"validate_{slot}")
+            result = validator(new_value[1].strip(), dispatcher, tracker, {})
+            if result.get(slot) is not None:
+                # Changed in place; the summary is shown again for a final yes.
+                return {**result, CONFIRM: None}
+        # No usable new value: clear the field so the form asks its question again.
+        return {slot: None, CONFIRM: None}
+
+
+def which_field(text: str) -> str | None:
+    lowered = text.lower()
+    for slot, words in _FIELD_WORDS.items():
+        if re.search(rf"\b(?:{words})\b", lowered):
+            return slot
+    return None
+
+
+def summary(tracker: Tracker) -> str:
+    rows = []
+    for slot, label in LABELS.items():
+        value = answer(tracker.get_slot(slot))
+        if value is None:
+            continue
+        if slot == "inc_when":
+            value = date.fromisoformat(value).strftime("%A %d %B %Y")
+        elif slot == "inc_area":
+            value = AREA_NAMES[value]
+        elif slot == "inc_mood":
+            value = f"{value}/10"
+        rows.append(f"{label}: {value}")
+    return "\n".join(rows)
+
+
+class ActionAskIncConfirm(Action):
+    """Shows what will be saved and asks to save, change one thing, or cancel."""
+
+    def name(self) -> str:
+        return "action_ask_inc_confirm"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        dispatcher.utter_message(
+            response="utter_incident_summary",
+            summary=summary(tracker),
+            buttons=[
+                {"title": "Save it", "payload": "yes, save it"},
+                {"title": "Change something", "payload": "change something"},
+                {"title": "Cancel", "payload": "cancel"},
+            ],
+        )
+        return []
+
+
+class ActionSaveIncident(Action):
+    """After the form: saves a confirmed incident, or says why nothing was saved."""
+
+    def name(self) -> str:
+        return "action_save_incident"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        clear = [SlotSet(slot, None) for slot in (*FIELDS, CONFIRM, PENDING_SLOT)]
+        if tracker.get_slot(CONSENT_SLOT) == "no":
+            dispatcher.utter_message(response="utter_consent_declined")
+            return [*clear, SlotSet(CONSENT_SLOT, None)]
+        if tracker.get_slot(CONFIRM) != CONFIRMED:
+            dispatcher.utter_message(response="utter_entry_cancelled")
+            return clear
+        if await save_entry(dispatcher, tracker, FORM, entry_from(tracker)):
+            return clear
+        # Not saved: every answer stays, so "try again" can save the same entry.
+        return [SlotSet(PENDING_SLOT, "incident")]
+
+
+def entry_from(tracker: Tracker) -> EntryData:
+    values: dict[str, Any] = {
+        field: answer(tracker.get_slot(slot)) for slot, field in FIELDS.items()
+    }
+    if values["occurred_on"]:
+        values["occurred_on"] = date.fromisoformat(values["occurred_on"])
+    if values["mood"] is not None:
+        values["mood"] = int(values["mood"])
+    return EntryData(kind="incident", **values)

@@ -1,0 +1,144 @@
+"""A client looking back: their entries, their mood, and removing what they logged."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.context import db, in_thread
+from bot.storage import entries
+from bot.storage.entries import MoodSummary, StoredEntry
+from bot.storage.tracker_store import ERASED_SLOT
+
+logger = logging.getLogger(__name__)
+SHOWN = 5
+_REFERENCE = re.compile(r"\bE-?([2-9A-HJKMNP-TV-Z]{6})\b", re.IGNORECASE)
+ERASE_CONFIRM = "erase_confirm"
+
+
+def reference_in(text: str) -> str | None:
+    found = _REFERENCE.search(text or "")
+    return f"E-{found.group(1).upper()}" if found else None
+
+
+def line(entry: StoredEntry) -> str:
+    day = (entry.occurred_on or entry.created_at.date()).strftime("%a %d %b")
+    if entry.kind == "mood":
+        detail = f"mood check-in {entry.mood}/10" + (
+            f", {entry.feelings}" if entry.feelings else ""
+        )
+    else:
+        detail = f"with {entry.who}: {_short(entry.what_happened)} (mood {entry.mood}/10)"
+    return f"{entry.reference} · {day} · {detail}"
+
+
+def _short(text: str | None, limit: int = 60) -> str:
+    text = text or ""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def describe(summary: MoodSummary) -> str:
+    if summary.count == 0:
+        return (
+            f"You haven't logged a mood in the last {summary.days} days. "
+            'Say "mood check-in" to add one.'
+        )
+    trend = {
+        "up": "It has been getting better over the week.",
+        "down": "It has dipped over the week; that could be worth raising in your next session.",
+        "steady": "It has been fairly steady.",
+        None: "There aren't enough ratings yet to see a trend.",
+    }[summary.trend]
+    return (
+        f"In the last {summary.days} days you logged {summary.count} mood rating"
+        f"{'s' if summary.count != 1 else ''}: on average {summary.average}/10, "
+        f"from {summary.lowest} to {summary.highest}. {trend}"
+    )
+
+
+async def _safely(dispatcher: CollectingDispatcher, work: Any, *args: Any) -> Any:
+    try:
+        return await in_thread(work, db(), *args)
+    except Exception:
+        logger.exception("journal read or delete failed")
+        dispatcher.utter_message(response="utter_journal_unavailable")
+        return None
+
+
+class ActionShowEntries(Action):
+    def name(self) -> str:
+        return "action_show_entries"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        found = await _safely(dispatcher, entries.entries_for, tracker.sender_id, None, SHOWN)
+        if found is None:
+            return []
+        if not found:
+            dispatcher.utter_message(response="utter_no_entries")
+            return []
+        dispatcher.utter_message(
+            text="Your latest entries:\n" + "\n".join(line(entry) for entry in found)
+        )
+        dispatcher.utter_message(response="utter_entries_help")
+        return []
+
+
+class ActionMoodTrend(Action):
+    def name(self) -> str:
+        return "action_mood_trend"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        summary = await _safely(dispatcher, entries.mood_summary, tracker.sender_id)
+        if summary is not None:
+            dispatcher.utter_message(text=describe(summary))
+        return []
+
+
+class ActionDeleteEntry(Action):
+    def name(self) -> str:
+        return "action_delete_entry"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        reference = reference_in(tracker.latest_message.get("text", ""))
+        if reference is None:
+            dispatcher.utter_message(response="utter_which_entry")
+            return []
+        deleted = await _safely(dispatcher, entries.delete_entry, tracker.sender_id, reference)
+        if deleted is True:
+            dispatcher.utter_message(response="utter_entry_deleted", reference=reference)
+        elif deleted is False:
+            dispatcher.utter_message(response="utter_entry_not_found", reference=reference)
+        return []
+
+
+class ActionDeleteAllData(Action):
+    """After the client confirmed: entries, plan, consent, pairing and the stored
+    conversation go (the tracker store erases the conversation on `data_erased`)."""
+
+    def name(self) -> str:
+        return "action_delete_all_data"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        typed = " ".join((tracker.get_slot(ERASE_CONFIRM) or "").lower().split()).strip(" .!")
+        confirmed = typed == "delete everything"
+        if not confirmed:
+            dispatcher.utter_message(response="utter_erase_cancelled")
+            return [SlotSet(ERASE_CONFIRM, None)]
+        removed = await _safely(dispatcher, entries.delete_everything, tracker.sender_id)
+        if removed is None:
+            return [SlotSet(ERASE_CONFIRM, None)]
+        dispatcher.utter_message(response="utter_everything_deleted", count=removed)
+        return [SlotSet(ERASE_CONFIRM, None), SlotSet(ERASED_SLOT, True)]

@@ -1,0 +1,1 @@
+"""Between-session logging: understanding what a client types into an entry."""

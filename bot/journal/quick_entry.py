@@ -1,0 +1,83 @@
+"""Reading several answers out of one message.
+
+A client in a hurry writes "my mom yelled at me at dinner yesterday, I felt small,
+3/10". Whatever can be read with confidence fills its question so it is not asked
+again; what is unclear is simply asked. Nothing here guesses: a mood counts only
+when it is written as a rating, a person only when named as one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from bot.journal.mood import read_mood
+from bot.journal.when import read_when
+
+_POSSESSIVE = re.compile(r"\b(my|our|his|her|their)\s+(?:\w+\s+)?$", re.IGNORECASE)
+_NAMED = re.compile(
+    r"\b([A-Z][a-z]+)\s+(from|at|in)\s+(work|school|college|uni|church|the office|"
+    r"the gym|next door|upstairs|downstairs|my class|my team)\b"
+)
+_FELT = re.compile(
+    r"\b(?:i\s+)?(?:felt|feel|feeling|was feeling|am feeling|i'm feeling|made me feel)\s+"
+    r"((?:so\s+|really\s+|very\s+|kind of\s+|a bit\s+)?[a-z]+(?:(?:,\s*|\s+and\s+)[a-z]+)*)",
+    re.IGNORECASE,
+)
+# Words that start a request to log rather than an account of what happened.
+_REQUEST = re.compile(
+    r"^\W*(?:i\s+(?:want|would like|need)\s+to\s+|can\s+i\s+|let\s+me\s+|please\s+)?"
+    r"(?:log|record|write down|note|save|add)\b[^,.!?]*?"
+    r"(?:incident|something|what happened|an? entry|a thing)?\W*$",
+    re.IGNORECASE,
+)
+
+
+def who_from(text: str, entities: Iterable[Mapping[str, Any]]) -> str | None:
+    for entity in entities:
+        if entity.get("entity") != "relationship" or entity.get("start") is None:
+            continue
+        start, end = int(entity["start"]), int(entity["end"])
+        before = _POSSESSIVE.search(text[:start])
+        if before:
+            start = before.start()
+        return text[start:end].strip()
+    named = _NAMED.search(text)
+    return named.group(0) if named else None
+
+
+def read_incident(text: str, entities: Iterable[Mapping[str, Any]], today: date) -> dict[str, Any]:
+    """Answers found in an incident told in one message, by field name."""
+    if _REQUEST.match(text) or len(text.split()) < 4:
+        return {}
+    found: dict[str, Any] = {}
+    who = who_from(text, entities)
+    if who:
+        found["who"] = who
+    when = read_when(text, today)
+    if when.day is not None:
+        found["occurred_on"] = when.day
+    mood = read_mood(text, whole_answer=False)
+    if mood.value is not None:
+        found["mood"] = mood.value
+    felt = _FELT.search(text)
+    if felt:
+        found["feelings"] = felt.group(1)
+    if found:
+        # Told as a story: the message itself is the account of what happened.
+        found["what_happened"] = text.strip()
+    return found
+
+
+def read_checkin(text: str) -> dict[str, Any]:
+    """A mood check-in told at once: "feeling 6/10 today, tired but ok"."""
+    found: dict[str, Any] = {}
+    mood = read_mood(text, whole_answer=False)
+    if mood.value is not None:
+        found["mood"] = mood.value
+        felt = _FELT.search(text)
+        if felt and not re.search(r"\d", felt.group(1)):
+            found["feelings"] = felt.group(1)
+    return found

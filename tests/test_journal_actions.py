@@ -1,0 +1,234 @@
+"""The logging forms' checks and saves, on tracker fixtures and a real SQLite database."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import incident
+from actions.checkin import ActionSaveCheckin, ValidateCheckinForm
+from actions.entry_saving import ActionRetrySave
+from actions.forms import SKIPPED
+from actions.incident import CANCELLED, CONFIRMED, ActionSaveIncident, ValidateIncidentForm
+from actions.pairing import code_in
+from actions.review import ActionDeleteAllData
+from bot.storage import clients, entries
+from bot.storage.database import database
+
+FORM = "incident_form"
+REQUIRED = ["log_consent", *incident.FIELDS, "inc_confirm"]
+CONSENTED = {"log_consent": "yes"}
+
+
+def turn(form_turn: Any, slot: str, value: Any, **slots: Any) -> tuple[dict, list[str]]:
+    values, dispatcher = form_turn(
+        ValidateIncidentForm(), FORM, REQUIRED, slot, value, {**CONSENTED, **slots}
+    )
+    return values, [m.get("text") or m.get("response") for m in dispatcher.messages]
+
+
+def test_consent_yes_is_recorded_and_anything_unclear_is_asked_again(
+    settings: Any, form_turn: Any
+) -> None:
+    values, said = turn(form_turn, "log_consent", "hmm what", log_consent=None)
+    assert values["log_consent"] is None and said == ["utter_consent_unclear"]
+    assert not clients.has_consented(database(settings), "client-7")
+    values, _ = turn(form_turn, "log_consent", "Yes, that's fine", log_consent=None)
+    assert values["log_consent"] == "yes" and values["requested_slot"] == "inc_who"
+    assert clients.has_consented(database(settings), "client-7")
+
+
+def test_declining_consent_ends_the_form(settings: Any, form_turn: Any) -> None:
+    values, _ = turn(form_turn, "log_consent", "no thanks", log_consent=None)
+    assert values["log_consent"] == "no" and values["requested_slot"] is None
+
+
+def test_the_date_is_read_and_never_in_the_future(settings: Any, form_turn: Any) -> None:
+    values, said = turn(form_turn, "inc_when", "tomorrow")
+    assert values["inc_when"] is None and "hasn't come yet" in said[0]
+    values, _ = turn(form_turn, "inc_when", "yesterday evening")
+    assert values["inc_when"] == (date.today() - timedelta(days=1)).isoformat()
+    assert turn(form_turn, "inc_when", "skip")[0]["inc_when"] == SKIPPED
+
+
+def test_required_questions_cannot_be_skipped(settings: Any, form_turn: Any) -> None:
+    values, said = turn(form_turn, "inc_who", "skip")
+    assert values["inc_who"] is None and "who it was with" in said[0]
+    values, said = turn(form_turn, "inc_mood", "pretty bad")
+    assert values["inc_mood"] is None and "number" in said[0]
+    assert turn(form_turn, "inc_mood", "seven")[0]["inc_mood"] == "7"
+    assert turn(form_turn, "inc_mood", "4/10")[0]["inc_mood"] == "4"
+
+
+def test_the_problem_area_is_read_from_plain_words(settings: Any, form_turn: Any) -> None:
+    assert turn(form_turn, "inc_area", "we had a big fight")[0]["inc_area"] == "role_dispute"
+    assert turn(form_turn, "inc_area", "not sure")[0]["inc_area"] == "not_sure"
+    values, said = turn(form_turn, "inc_area", "purple")
+    assert values["inc_area"] is None and said == ["utter_area_unclear"]
+
+
+def test_the_summary_can_be_confirmed_corrected_or_cancelled(settings: Any, form_turn: Any) -> None:
+    filled = {"inc_who": "my mom", "inc_what": "she yelled", "inc_mood": "3"}
+    assert turn(form_turn, "inc_confirm", "yes save it", **filled)[0]["inc_confirm"] == CONFIRMED
+    assert turn(form_turn, "inc_confirm", "cancel", **filled)[0]["inc_confirm"] == CANCELLED
+    values, _ = turn(form_turn, "inc_confirm", "change mood to 4", **filled)
+    assert values["inc_mood"] == "4" and values["inc_confirm"] is None
+    values, _ = turn(form_turn, "inc_confirm", "change who", **filled)
+    assert values["inc_who"] is None and values["requested_slot"] == "inc_who"
+    values, said = turn(form_turn, "inc_confirm", "banana", **filled)
+    assert values["inc_confirm"] is None and said == ["utter_confirm_unclear"]
+
+
+def test_skip_the_rest_leaves_only_the_required_questions(settings: Any, form_turn: Any) -> None:
+    values, _ = turn(form_turn, "inc_where", "skip the rest", inc_who="my boss")
+    assert values["inc_said"] == SKIPPED and values["inc_area"] == SKIPPED
+    assert values["requested_slot"] == "inc_what"
+
+
+def test_an_opening_message_fills_what_it_says(settings: Any, form_turn: Any) -> None:
+    text = "my mom yelled at me at dinner yesterday, I felt small, 3/10"
+    start = text.index("mom")
+    action = ValidateIncidentForm()
+    tracker = Tracker(
+        sender_id="client-7",
+        slots={s: None for s in REQUIRED} | {"requested_slot": None},
+        latest_message={
+            "text": text,
+            "intent": {"name": "log_incident"},
+            "entities": [{"entity": "relationship", "start": start, "end": start + 3}],
+        },
+        events=[{"event": "user", "text": text}],
+        paused=False,
+        followup_action=None,
+        active_loop={"name": FORM},
+        latest_action_name="action_listen",
+    )
+    dispatcher = CollectingDispatcher()
+    domain = {"forms": {FORM: {"required_slots": REQUIRED}}}
+    events = asyncio.run(action.run(dispatcher, tracker, domain))
+    values = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert values["inc_who"] == "my mom" and values["inc_mood"] == "3"
+    assert values["inc_feelings"] == "small" and values["inc_what"] == text
+    # Consent is still missing, and it is the form's first slot: it is asked first.
+    assert "log_consent" not in values and REQUIRED[0] == "log_consent"
+
+
+def _closing_tracker(slots: dict[str, Any], started: float = 100.0) -> Tracker:
+    return Tracker(
+        sender_id="client-7",
+        slots=slots,
+        latest_message={"text": "yes", "intent": {"name": "affirm_safe"}},
+        events=[{"event": "active_loop", "name": FORM, "timestamp": started}],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="incident_form",
+    )
+
+
+CONFIRMED_ENTRY = {
+    "log_consent": "yes",
+    "inc_who": "my mom",
+    "inc_when": "2026-11-20",
+    "inc_what": "she yelled at me",
+    "inc_said": SKIPPED,
+    "inc_feelings": "small",
+    "inc_area": "role_dispute",
+    "inc_mood": "3",
+    "inc_confirm": CONFIRMED,
+}
+
+
+def _run(action: Any, tracker: Tracker) -> tuple[list[dict], list[dict]]:
+    dispatcher = CollectingDispatcher()
+    return asyncio.run(action.run(dispatcher, tracker, {})), dispatcher.messages
+
+
+def test_a_confirmed_incident_is_saved_once_with_a_reference(settings: Any) -> None:
+    clients.record_consent(database(settings), "client-7")
+    events, said = _run(ActionSaveIncident(), _closing_tracker(CONFIRMED_ENTRY))
+    assert said[0]["response"] == "utter_entry_saved" and said[0]["reference"].startswith("E-")
+    assert all(e["value"] is None for e in events)  # the answers are cleared
+    # Delivered twice (a retry): still one entry, with the same reference.
+    _, again = _run(ActionSaveIncident(), _closing_tracker(CONFIRMED_ENTRY))
+    assert again[0]["reference"] == said[0]["reference"]
+    [saved] = entries.entries_for(database(settings), "client-7")
+    assert (saved.who, saved.client_said, saved.occurred_on) == ("my mom", None, date(2026, 11, 20))
+
+
+def test_a_cancelled_incident_is_not_saved(settings: Any) -> None:
+    _, said = _run(
+        ActionSaveIncident(), _closing_tracker({**CONFIRMED_ENTRY, "inc_confirm": CANCELLED})
+    )
+    assert said[0]["response"] == "utter_entry_cancelled"
+    assert entries.entries_for(database(settings), "client-7") == []
+
+
+def test_a_failed_save_keeps_the_answers_and_try_again_retries(database_down: None) -> None:
+    events, said = _run(ActionSaveIncident(), _closing_tracker(CONFIRMED_ENTRY))
+    assert said[0]["response"] == "utter_entry_not_saved"
+    assert events == [
+        {"event": "slot", "timestamp": None, "name": "pending_save", "value": "incident"}
+    ]
+    retry = _closing_tracker({**CONFIRMED_ENTRY, "pending_save": "incident"})
+    events, _ = _run(ActionRetrySave(), retry)
+    assert events[0]["name"] == "action_save_incident"
+
+
+def test_the_daily_limit_is_a_clear_message(settings: Any, monkeypatch: Any) -> None:
+    from dataclasses import replace
+
+    from actions import context
+
+    limited = replace(settings, max_entries_per_day=1)
+    monkeypatch.setattr(context, "settings", lambda: limited)
+    clients.record_consent(database(settings), "client-7")
+    _run(ActionSaveIncident(), _closing_tracker(CONFIRMED_ENTRY, started=1.0))
+    _, said = _run(ActionSaveIncident(), _closing_tracker(CONFIRMED_ENTRY, started=2.0))
+    assert said[0]["response"] == "utter_entry_not_saved_reason"
+    assert "daily limit" in said[0]["reason"]
+
+
+def test_a_check_in_is_saved_as_a_mood_entry(settings: Any, form_turn: Any) -> None:
+    required = ["log_consent", "ci_mood", "ci_feelings", "ci_note"]
+    values, _ = form_turn(
+        ValidateCheckinForm(), "checkin_form", required, "ci_mood", "six", CONSENTED
+    )
+    assert values["ci_mood"] == "6" and values["requested_slot"] == "ci_feelings"
+    clients.record_consent(database(settings), "client-7")
+    tracker = _closing_tracker(
+        {"log_consent": "yes", "ci_mood": "6", "ci_feelings": "calm", "ci_note": SKIPPED}
+    )
+    tracker.events[0]["name"] = "checkin_form"
+    _, said = _run(ActionSaveCheckin(), tracker)
+    assert said[0]["response"] == "utter_entry_saved"
+    [saved] = entries.entries_for(database(settings), "client-7")
+    assert (saved.kind, saved.mood, saved.feelings, saved.note) == ("mood", 6, "calm", None)
+
+
+@pytest.mark.parametrize(
+    ("typed", "erased"), [("delete everything", True), ("Delete everything.", True), ("yes", False)]
+)
+def test_delete_all_needs_the_exact_phrase(settings: Any, typed: str, erased: bool) -> None:
+    clients.record_consent(database(settings), "client-7")
+    events, _ = _run(ActionDeleteAllData(), _closing_tracker({"erase_confirm": typed}))
+    assert any(e["name"] == "data_erased" and e["value"] for e in events) == erased
+    assert not erased or not clients.has_consented(database(settings), "client-7")
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("my code is 7KQ-2MD", "7KQ2MD"),
+        ("code: 7kq 2md", "7KQ2MD"),
+        ("7KQ2MD", "7KQ2MD"),
+        ("my code is banana", None),
+    ],
+)
+def test_a_pairing_code_is_found_in_the_message(text: str, code: str | None) -> None:
+    assert code_in(text) == code
