@@ -2,66 +2,67 @@
 
 from __future__ import annotations
 
-from abc import abstractmethod
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-# What a client types to leave an optional question out.
+# What a client types to leave an optional question out. "No" and "nothing" are
+# not here: "what did you say?" - "nothing" is an answer worth keeping.
 SKIP_WORDS = frozenset(
     {
         "skip",
+        "skip it",
         "pass",
         "next",
         "not sure",
+        "im not sure",
+        "i'm not sure",
         "no idea",
         "don't know",
         "dont know",
+        "i don't know",
+        "i dont know",
         "idk",
-        "none",
-        "nothing",
         "n/a",
         "na",
         "-",
+        "rather not say",
+        "i'd rather not say",
     }
 )
 SKIPPED = "(skipped)"
 MAX_TEXT = 2000
 
+Validator = Callable[..., dict[str, Any]]
+
 
 class FreeTextFormValidation(FormValidationAction):
     """Cleans every free-text answer the same way; subclasses list their slots.
 
-    A skip word becomes SKIPPED (so the form moves on and the save stores nothing
-    for that step); an over-long answer is refused with a clear message and the
-    question is asked again, so nothing typed is silently cut.
+    Each slot in `free_text_slots` gets a `validate_<slot>` method (the hook the
+    SDK calls) unless the subclass writes its own. A skip word becomes SKIPPED
+    (the form moves on and the save stores nothing for that step); an over-long
+    answer is refused with a clear message and the question is asked again, so
+    nothing typed is silently cut.
     """
 
     free_text_slots: ClassVar[tuple[str, ...]] = ()
 
-    @abstractmethod
-    def name(self) -> str:
-        """The form's validation action, `validate_<form name>`."""
-
-    async def validate(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        events: list[EventType] = []
-        for slot, value in tracker.slots_to_validate().items():
-            if slot not in self.free_text_slots:
-                continue
-            events.append(SlotSet(slot, self.clean(slot, value, dispatcher)))
-        return events
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for slot in cls.free_text_slots:
+            if not hasattr(cls, f"validate_{slot}"):
+                setattr(cls, f"validate_{slot}", _free_text_validator(slot))
 
     @staticmethod
     def clean(slot: str, value: Any, dispatcher: CollectingDispatcher) -> str | None:
         text = " ".join(str(value or "").split())
         if not text:
             return None
-        if text.lower().strip(".!") in SKIP_WORDS:
+        if is_skip(text):
             return SKIPPED
         if len(text) > MAX_TEXT:
             dispatcher.utter_message(
@@ -70,6 +71,24 @@ class FreeTextFormValidation(FormValidationAction):
             )
             return None
         return text
+
+
+def is_skip(text: str) -> bool:
+    return text.lower().replace("\u2019", "'").strip(" .!") in SKIP_WORDS
+
+
+def _free_text_validator(slot: str) -> Validator:
+    def validate(
+        self: FreeTextFormValidation,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> dict[str, Any]:
+        return {slot: self.clean(slot, value, dispatcher)}
+
+    validate.__name__ = f"validate_{slot}"
+    return validate
 
 
 def answer(value: Any) -> str | None:

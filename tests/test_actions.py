@@ -131,15 +131,45 @@ def test_recording_with_the_database_down_says_nothing_and_raises_nothing(
     assert events == [] and dispatcher.messages == []
 
 
-def test_the_form_takes_skip_and_refuses_an_overlong_answer() -> None:
-    dispatcher = CollectingDispatcher()
-    validate = ValidateSafetyPlanForm()
-    assert validate.clean("sp_coping", "skip", dispatcher) == SKIPPED
-    assert (
-        validate.clean("sp_coping", "  a walk \n with the dog ", dispatcher)
-        == "a walk with the dog"
+def form_turn(
+    action: Any,
+    form: str,
+    required: list[str],
+    slot: str,
+    value: Any,
+    slots: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any], CollectingDispatcher]:
+    """Runs a form's validation action the way the SDK does after a client answers."""
+    from rasa_sdk.interfaces import Tracker as SdkTracker
+
+    domain = {"forms": {form: {"required_slots": list(required)}}}
+    t = SdkTracker(
+        sender_id="client-7",
+        slots={**{s: None for s in required}, **(slots or {}), slot: value},
+        latest_message={"text": str(value), "intent": {"name": "inform"}, "entities": []},
+        events=[
+            {"event": "action", "name": "action_listen"},
+            {"event": "user", "text": str(value)},
+            {"event": "slot", "name": slot, "value": value},
+        ],
+        paused=False,
+        followup_action=None,
+        active_loop={"name": form},
+        latest_action_name="action_listen",
     )
-    assert validate.clean("sp_coping", "x" * 2001, dispatcher) is None
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, t, domain))
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}, dispatcher
+
+
+def test_the_form_takes_skip_and_refuses_an_overlong_answer() -> None:
+    action, form = ValidateSafetyPlanForm(), "safety_plan_form"
+    assert form_turn(action, form, PLAN_SLOTS, "sp_coping", "Skip.")[0]["sp_coping"] == SKIPPED
+    assert form_turn(action, form, PLAN_SLOTS, "sp_coping", " a walk \n with the dog ")[0] == {
+        "sp_coping": "a walk with the dog"
+    }
+    kept, dispatcher = form_turn(action, form, PLAN_SLOTS, "sp_coping", "x" * 2001)
+    assert kept == {"sp_coping": None}
     assert "2001 characters" in dispatcher.messages[0]["text"]
 
 
