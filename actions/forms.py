@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -50,6 +51,11 @@ class FreeTextFormValidation(FormValidationAction):
     """
 
     free_text_slots: ClassVar[tuple[str, ...]] = ()
+
+    # Abstract, so the SDK's action server does not register the base classes.
+    @abstractmethod
+    def name(self) -> str:
+        """The form's validation action, `validate_<form name>`."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
