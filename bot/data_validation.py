@@ -2,7 +2,8 @@
 that Rasa's validator does not see:
 
 - a form asks for each slot with `utter_ask_<slot>`, not through a story step;
-- a custom action may send a response (`response="utter_…"` in actions/).
+- a custom action may send a response (`response="utter_…"` in actions/), and
+  "why do you ask?" sends `utter_why_<slot>` for the slot a form is asking.
 
 Rasa warns that those responses are "not used in any story or rule", which
 would fail the build for correct data. Everything else is Rasa's own check.
@@ -41,9 +42,10 @@ def main() -> None:
             if isinstance(event, ActionExecuted) and event.action_name
         }
         asked_by_forms = {
-            f"utter_ask_{slot}"
+            f"utter_{use}_{slot}"
             for form in self.domain.forms.values()
             for slot in form.get("required_slots", [])
+            for use in ("ask", "why")
         }
         fine = True
         unused = set(self.domain.utterances_for_response) - used - asked_by_forms

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -225,3 +226,15 @@ def test_an_unreachable_webhook_does_not_hold_up_the_action(
     events, _ = run(ActionRecordCrisis(), tracker("kms", "crisis_suicide", message_id="w3"))
     assert events == []
     assert len(crisis_events.for_conversation(database(settings), "client-7")) == 1
+
+
+def test_the_action_server_registers_every_custom_action_in_the_domain(project_root: Path) -> None:
+    import yaml
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    # What `rasa run actions` does at start: an abstract base or a nameless action fails here.
+    executor.register_package("actions")
+    domain = yaml.safe_load((project_root / "domain.yml").read_text(encoding="utf-8"))
+    custom = {a for a in domain["actions"] if not a.startswith("utter_")}
+    assert custom <= set(executor.actions)
