@@ -2,7 +2,7 @@
 that Rasa's validator does not see:
 
 - a form asks for each slot with `utter_ask_<slot>`, not through a story step;
-- a custom action may send a response (`response="utter_…"` in actions/), and
+- a custom action may send a response (named in actions/), and
   "why do you ask?" sends `utter_why_<slot>` for the slot a form is asking.
 
 Rasa warns that those responses are "not used in any story or rule", which
@@ -17,7 +17,8 @@ import sys
 from bot.domain_build import build_domain
 from bot.settings import PROJECT_ROOT, load_settings
 
-_SENT_BY_ACTION = re.compile(r"""response=["'](utter_\w+)["']""")
+# Any response named in the actions' code (`response="utter_…"`, or a table of them).
+_SENT_BY_ACTION = re.compile(r"""["'](utter_\w+)["']""")
 
 
 def responses_sent_by_actions() -> set[str]:
