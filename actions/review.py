@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import date
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -11,8 +12,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import db, in_thread
+from actions.forms import MAX_TEXT
+from actions.incident import FIELDS, LABELS, which_field
+from bot.journal.mood import read_mood
+from bot.journal.problem_area import read_problem_area
+from bot.journal.when import read_when
 from bot.storage import entries
-from bot.storage.entries import MoodSummary, StoredEntry
+from bot.storage.entries import EntryError, MoodSummary, StoredEntry
 from bot.storage.tracker_store import ERASED_SLOT
 
 logger = logging.getLogger(__name__)
@@ -142,3 +148,65 @@ class ActionDeleteAllData(Action):
             return [SlotSet(ERASE_CONFIRM, None)]
         dispatcher.utter_message(response="utter_everything_deleted", count=removed)
         return [SlotSet(ERASE_CONFIRM, None), SlotSet(ERASED_SLOT, True)]
+
+
+class ActionEditEntry(Action):
+    """'change the mood of E-7KQ2MD to 5': one field of a saved entry, checked as in the form."""
+
+    def name(self) -> str:
+        return "action_edit_entry"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        text = tracker.latest_message.get("text", "")
+        reference = reference_in(text)
+        slot = which_field(_without_reference(text))
+        parts = re.split(r"\bto\b|:|=", _without_reference(text), maxsplit=1)
+        if reference is None or slot is None or len(parts) < 2 or not parts[1].strip():
+            dispatcher.utter_message(response="utter_how_to_edit")
+            return []
+        field = FIELDS[slot]
+        value, problem = parse_field(field, parts[1].strip())
+        if problem:
+            dispatcher.utter_message(text=problem)
+            return []
+        try:
+            changed = await in_thread(
+                entries.update, db(), tracker.sender_id, reference, {field: value}
+            )
+        except EntryError as error:
+            dispatcher.utter_message(text=f"I couldn't change that: {error}.")
+            return []
+        except Exception:
+            logger.exception("could not edit an entry")
+            dispatcher.utter_message(response="utter_journal_unavailable")
+            return []
+        if changed is None:
+            dispatcher.utter_message(response="utter_entry_not_found", reference=reference)
+            return []
+        dispatcher.utter_message(
+            response="utter_entry_edited", reference=reference, what=LABELS[slot].lower()
+        )
+        return []
+
+
+def _without_reference(text: str) -> str:
+    return _REFERENCE.sub(" ", text)
+
+
+def parse_field(field: str, text: str) -> tuple[Any, str | None]:
+    """A new value for one entry field, read the way the form reads it."""
+    if field == "mood":
+        reading = read_mood(text)
+        return reading.value, reading.problem
+    if field == "occurred_on":
+        when = read_when(text, date.today())
+        return when.day, when.problem
+    if field == "problem_area":
+        area = read_problem_area(text)
+        return area, None if area else "The areas are grief, role dispute, role transition, "
+        "interpersonal deficits, or not sure."
+    if len(text) > MAX_TEXT:
+        return None, f"That is longer than I can keep (the limit is {MAX_TEXT} characters)."
+    return text, None
