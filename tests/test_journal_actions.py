@@ -232,3 +232,33 @@ def test_delete_all_needs_the_exact_phrase(settings: Any, typed: str, erased: bo
 )
 def test_a_pairing_code_is_found_in_the_message(text: str, code: str | None) -> None:
     assert code_in(text) == code
+
+
+def _said(tracker_text: str) -> Tracker:
+    return Tracker(
+        sender_id="client-7",
+        slots={},
+        latest_message={"text": tracker_text, "intent": {"name": "edit_entry"}},
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
+
+
+def test_a_saved_entry_can_be_edited_in_one_message(settings: Any) -> None:
+    from actions.review import ActionEditEntry
+
+    db = database(settings)
+    clients.record_consent(db, "client-7")
+    saved = entries.save(db, "client-7", "k1", entries.EntryData(kind="mood", mood=3), 30)
+    _, said = _run(ActionEditEntry(), _said(f"change the mood of {saved.reference} to 6"))
+    assert said[0]["response"] == "utter_entry_edited"
+    assert entries.entry(db, "client-7", saved.reference).mood == 6
+    _, said = _run(ActionEditEntry(), _said(f"change the mood of {saved.reference} to eleven"))
+    assert "0 to 10" in said[0]["text"]
+    _, said = _run(ActionEditEntry(), _said("change the mood of E-2222AA to 5"))
+    assert said[0]["response"] == "utter_entry_not_found"
+    _, said = _run(ActionEditEntry(), _said("edit an entry"))
+    assert said[0]["response"] == "utter_how_to_edit"
