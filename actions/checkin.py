@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.entry_saving import PENDING_SLOT, save_entry
 from actions.forms import answer
-from actions.journal_forms import CONSENT_SLOT, JournalFormValidation
+from actions.journal_forms import CONSENT_SLOT, DECLINED, JournalFormValidation
 from bot.journal.quick_entry import read_checkin
 from bot.storage.entries import EntryData
 
@@ -52,7 +52,7 @@ class ActionSaveCheckin(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         clear = [SlotSet(slot, None) for slot in (*SLOTS, PENDING_SLOT)]
-        if tracker.get_slot(CONSENT_SLOT) == "no":
+        if tracker.get_slot(CONSENT_SLOT) == DECLINED:
             dispatcher.utter_message(response="utter_consent_declined")
             return [*clear, SlotSet(CONSENT_SLOT, None)]
         data = EntryData(

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.entry_saving import PENDING_SLOT, save_entry
 from actions.forms import SKIPPED, answer, is_skip
-from actions.journal_forms import CONSENT_SLOT, JournalFormValidation, yes_or_no
+from actions.journal_forms import CONSENT_SLOT, DECLINED, JournalFormValidation, yes_or_no
 from bot.journal.problem_area import AREA_NAMES, read_problem_area
 from bot.journal.quick_entry import read_incident
 from bot.journal.when import read_when
@@ -247,7 +247,7 @@ class ActionSaveIncident(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         clear = [SlotSet(slot, None) for slot in (*FIELDS, CONFIRM, PENDING_SLOT)]
-        if tracker.get_slot(CONSENT_SLOT) == "no":
+        if tracker.get_slot(CONSENT_SLOT) == DECLINED:
             dispatcher.utter_message(response="utter_consent_declined")
             return [*clear, SlotSet(CONSENT_SLOT, None)]
         if tracker.get_slot(CONFIRM) != CONFIRMED:

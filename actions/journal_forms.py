@@ -18,6 +18,9 @@ from bot.storage import clients
 
 logger = logging.getLogger(__name__)
 CONSENT_SLOT = "log_consent"
+# The checked answer. Bracketed like SKIPPED: the raw "yes" a client types is not
+# one of them, so it is still validated (and recorded) before it counts.
+AGREED, DECLINED = "(agreed)", "(declined)"
 _YES = re.compile(
     r"^\W*(y|ya|yes|yeah|yep|yup|sure|ok|okay|fine|agree|i agree|i do|go ahead|that'?s fine|"
     r"sounds good|save it|yes please|correct|right|looks good|good|all good|perfect)\b",
@@ -55,11 +58,11 @@ class JournalFormValidation(FreeTextFormValidation):
         domain: dict[str, Any],
     ) -> list[str]:
         consent = tracker.get_slot(CONSENT_SLOT)
-        if consent == "no" or self.finished_early(tracker):
+        if consent == DECLINED or self.finished_early(tracker):
             # An empty list ends the form; the closing action says what happened.
             return []
         slots = [s for s in domain_slots if s != CONSENT_SLOT]
-        if consent == "yes":
+        if consent == AGREED:
             return slots
         return [CONSENT_SLOT, *slots]
 
@@ -71,7 +74,7 @@ class JournalFormValidation(FreeTextFormValidation):
     ) -> list[EventType]:
         events = await super().get_extraction_events(dispatcher, tracker, domain)
         if tracker.get_slot(CONSENT_SLOT) is None and await self._consented_before(tracker):
-            events.append(SlotSet(CONSENT_SLOT, "yes"))
+            events.append(SlotSet(CONSENT_SLOT, AGREED))
         if tracker.get_slot("requested_slot") is None:
             # The form is starting: take what the opening message already says.
             events += [
@@ -95,6 +98,8 @@ class JournalFormValidation(FreeTextFormValidation):
     async def validate_log_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> dict[str, Any]:
+        if value in (AGREED, DECLINED):
+            return {CONSENT_SLOT: value}
         answer = yes_or_no(str(value or ""))
         if answer is None:
             dispatcher.utter_message(response="utter_consent_unclear")
@@ -105,7 +110,8 @@ class JournalFormValidation(FreeTextFormValidation):
             except Exception:
                 logger.exception("could not record consent")
                 # Carry on: the save itself checks consent again and says if it fails.
-        return {CONSENT_SLOT: answer}
+            return {CONSENT_SLOT: AGREED}
+        return {CONSENT_SLOT: DECLINED}
 
     def required_text(
         self, slot: str, value: Any, dispatcher: CollectingDispatcher

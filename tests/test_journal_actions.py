@@ -15,6 +15,7 @@ from actions.checkin import ActionSaveCheckin, ValidateCheckinForm
 from actions.entry_saving import ActionRetrySave
 from actions.forms import SKIPPED
 from actions.incident import CANCELLED, CONFIRMED, ActionSaveIncident, ValidateIncidentForm
+from actions.journal_forms import AGREED, DECLINED
 from actions.pairing import code_in
 from actions.review import ActionDeleteAllData
 from bot.storage import clients, entries
@@ -22,7 +23,7 @@ from bot.storage.database import database
 
 FORM = "incident_form"
 REQUIRED = ["log_consent", *incident.FIELDS, "inc_confirm"]
-CONSENTED = {"log_consent": "yes"}
+CONSENTED = {"log_consent": AGREED}
 
 
 def turn(form_turn: Any, slot: str, value: Any, **slots: Any) -> tuple[dict, list[str]]:
@@ -39,13 +40,13 @@ def test_consent_yes_is_recorded_and_anything_unclear_is_asked_again(
     assert values["log_consent"] is None and said == ["utter_consent_unclear"]
     assert not clients.has_consented(database(settings), "client-7")
     values, _ = turn(form_turn, "log_consent", "Yes, that's fine", log_consent=None)
-    assert values["log_consent"] == "yes" and values["requested_slot"] == "inc_who"
+    assert values["log_consent"] == AGREED and values["requested_slot"] == "inc_who"
     assert clients.has_consented(database(settings), "client-7")
 
 
 def test_declining_consent_ends_the_form(settings: Any, form_turn: Any) -> None:
     values, _ = turn(form_turn, "log_consent", "no thanks", log_consent=None)
-    assert values["log_consent"] == "no" and values["requested_slot"] is None
+    assert values["log_consent"] == DECLINED and values["requested_slot"] is None
 
 
 def test_the_date_is_read_and_never_in_the_future(settings: Any, form_turn: Any) -> None:
@@ -132,7 +133,7 @@ def _closing_tracker(slots: dict[str, Any], started: float = 100.0) -> Tracker:
 
 
 CONFIRMED_ENTRY = {
-    "log_consent": "yes",
+    "log_consent": AGREED,
     "inc_who": "my mom",
     "inc_when": "2026-11-20",
     "inc_what": "she yelled at me",
@@ -202,7 +203,7 @@ def test_a_check_in_is_saved_as_a_mood_entry(settings: Any, form_turn: Any) -> N
     assert values["ci_mood"] == "6" and values["requested_slot"] == "ci_feelings"
     clients.record_consent(database(settings), "client-7")
     tracker = _closing_tracker(
-        {"log_consent": "yes", "ci_mood": "6", "ci_feelings": "calm", "ci_note": SKIPPED}
+        {"log_consent": AGREED, "ci_mood": "6", "ci_feelings": "calm", "ci_note": SKIPPED}
     )
     tracker.events[0]["name"] = "checkin_form"
     _, said = _run(ActionSaveCheckin(), tracker)
