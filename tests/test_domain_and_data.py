@@ -42,11 +42,20 @@ def test_no_example_is_claimed_by_two_intents(project_root: Path) -> None:
 
 
 def test_button_payloads_name_intents_of_the_domain(project_root: Path) -> None:
+    """A "/intent" payload must name an intent; a plain-text payload is an answer,
+    allowed only on a form's question, where the form reads it as typed text."""
     domain = _domain(project_root)
+    asked = {
+        f"utter_ask_{slot}" for form in domain["forms"].values() for slot in form["required_slots"]
+    }
     for name, variants in domain["responses"].items():
         for variant in variants:
             for button in variant.get("buttons", []):
-                assert button["payload"].lstrip("/") in domain["intents"], (name, button)
+                payload = button["payload"]
+                if payload.startswith("/"):
+                    assert payload[1:] in domain["intents"], (name, button)
+                else:
+                    assert name in asked | {"utter_incident_summary"} and payload.strip(), name
 
 
 def test_every_response_has_text_and_is_chat_sized(project_root: Path) -> None:

@@ -209,3 +209,17 @@ def test_pairing_with_a_code_from_the_therapist(assistant: LocalAssistant) -> No
     last(assistant, s, "6")
     last(assistant, s, "skip")
     assert "Your therapist will see it" in last(assistant, s, "skip")
+
+
+@pytest.mark.server
+def test_a_question_about_the_assistant_mid_form_is_answered_then_the_form_goes_on(
+    assistant: LocalAssistant,
+) -> None:
+    s = "interrupts"
+    assistant.say(s, "hello")
+    last(assistant, s, "mood check-in")
+    assert "0 (worst)" in last(assistant, s, "yes")
+    replies = texts(assistant.say(s, "wait, are you a real person?"))
+    assert "not a person" in replies[0]
+    assert "0 (worst)" in replies[-1]
+    assert "Any words" in last(assistant, s, "5")

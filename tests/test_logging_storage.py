@@ -205,3 +205,36 @@ def test_retention_is_off_by_default_and_removes_old_data_when_set(tmp_path: Any
     entries.save(db, "client-1", "new", mood, 30)
     assert apply_retention(replace(settings, retention_days=30)) == (1, 0)
     assert len(entries.entries_for(db, "client-1")) == 1
+
+
+def test_keys_rotate_and_a_missing_key_is_a_clear_error(tmp_path: Any) -> None:
+    import os
+    import stat
+
+    from cryptography.fernet import Fernet
+
+    from bot.settings import SettingsError, load_settings
+    from bot.storage.crypto import FieldCipher, ensure_local_key, keys_for
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    sealed = FieldCipher([old]).encrypt("my mom")
+    assert FieldCipher([new, old]).decrypt(sealed) == "my mom"
+    with pytest.raises(SettingsError, match="cannot be decrypted"):
+        FieldCipher([new]).decrypt(sealed)
+    with pytest.raises(SettingsError, match="Fernet keys"):
+        FieldCipher(["not-a-key"])
+    # Values stored before encryption stay readable (and are sealed on their next write).
+    assert FieldCipher([new]).decrypt("plain words") == "plain words"
+
+    local = load_settings(environ={"DATA_DIR": str(tmp_path)}, dotenv_path=tmp_path / "none")
+    with pytest.raises(SettingsError, match="make setup"):
+        keys_for(local)
+    assert ensure_local_key(local) is None
+    key_file = tmp_path / "encryption.key"
+    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
+    assert keys_for(local) == [key_file.read_text().strip()]
+    server = load_settings(
+        environ={"DATA_DIR": str(tmp_path), "DATABASE_URL": "postgresql://u:p@db/ipt"},
+        dotenv_path=tmp_path / "none",
+    )
+    assert "secret store" in ensure_local_key(server)

@@ -83,3 +83,15 @@ def test_retention_drops_old_events(store: Any) -> None:
     future = datetime.now(timezone.utc).replace(year=datetime.now().year + 1)
     assert tracker_store.delete_older_than(future) > 0
     assert asyncio.run(tracker_store.retrieve("c1")) is None
+
+
+def test_without_a_key_conversations_stay_in_memory_and_nothing_is_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "no-key-here"))
+    monkeypatch.delenv("DATA_ENCRYPTION_KEY", raising=False)
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    store = EncryptedSQLTrackerStore(domain=DOMAIN, host=url)
+    asyncio.run(store.save(_tracker("c1", "I want to die")))
+    assert asyncio.run(store.retrieve("c1")).latest_message.text == "I want to die"
+    assert not (tmp_path / "tracker.db").exists()

@@ -10,19 +10,22 @@ stored event of that conversation and keeps only what followed the erasure.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore
 from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.orm import declarative_base
 from sqlalchemy.types import TypeDecorator
 
-from bot.settings import load_settings
+from bot.settings import SettingsError, load_settings
 from bot.storage.crypto import FieldCipher, cipher_for
 
+logger = logging.getLogger(__name__)
 ERASED_SLOT = "data_erased"
 
 
@@ -69,10 +72,46 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
 
     def __init__(self, *args: Any, cipher: FieldCipher | None = None, **kwargs: Any) -> None:
         # Runs once when the Rasa server starts, before any conversation.
-        _SealedJSON.cipher = cipher or cipher_for(load_settings())
+        self._memory: InMemoryTrackerStore | None = None
+        try:
+            _SealedJSON.cipher = cipher or cipher_for(load_settings())
+        except SettingsError as error:
+            # Never store conversations in clear, and never stop the server over it:
+            # crisis replies must still go out. Conversations live in memory only.
+            logger.error("Conversations are NOT stored (kept in memory only): %s", error)
+            TrackerStore.__init__(self, kwargs.get("domain"), kwargs.get("event_broker"))
+            self._memory = InMemoryTrackerStore(self.domain, self.event_broker)
+            return
         super().__init__(*args, **kwargs)
 
+    def _in_memory(self) -> InMemoryTrackerStore | None:
+        if self._memory is not None:
+            self._memory.domain = self.domain
+        return self._memory
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        memory = self._in_memory()
+        if memory is not None:
+            return await memory.retrieve(sender_id)
+        return await super().retrieve(sender_id)
+
+    async def retrieve_full_tracker(self, conversation_id: str) -> DialogueStateTracker | None:
+        memory = self._in_memory()
+        if memory is not None:
+            return await memory.retrieve_full_tracker(conversation_id)
+        return await super().retrieve_full_tracker(conversation_id)
+
+    async def keys(self) -> Iterable[str]:
+        memory = self._in_memory()
+        if memory is not None:
+            return await memory.keys()
+        return await super().keys()
+
     async def save(self, tracker: DialogueStateTracker) -> None:
+        memory = self._in_memory()
+        if memory is not None:
+            await memory.save(tracker)
+            return
         erased_at = _last_erasure(tracker)
         if erased_at is None:
             await super().save(tracker)
@@ -90,6 +129,8 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
 
     def delete_older_than(self, cutoff: datetime) -> int:
         """Retention: removes events recorded before `cutoff` (all conversations)."""
+        if self._memory is not None:
+            return 0
         with self.session_scope() as session:
             removed = (
                 session.query(self.SQLEvent)
