@@ -8,8 +8,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.discard import discard
 from actions.entry_saving import PENDING_SLOT, save_entry
-from actions.forms import answer
+from actions.forms import STOPPED_SLOT, answer
 from actions.journal_forms import CONSENT_SLOT, DECLINED, JournalFormValidation
 from bot.journal.quick_entry import read_checkin
 from bot.storage.entries import EntryData
@@ -51,6 +52,8 @@ class ActionSaveCheckin(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if tracker.get_slot(STOPPED_SLOT):
+            return discard(dispatcher, tracker)
         clear = [SlotSet(slot, None) for slot in (*SLOTS, PENDING_SLOT)]
         if tracker.get_slot(CONSENT_SLOT) == DECLINED:
             dispatcher.utter_message(response="utter_consent_declined")

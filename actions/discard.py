@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+
+from actions.forms import STOPPED_SLOT
 
 # Slots that hold a form's unsaved answers, by prefix (domain.yml).
 FORM_SLOT_PREFIXES = ("inc_", "ci_", "sp_")
 
 
-class ActionDiscardForm(Action):
-    def name(self) -> str:
-        return "action_discard_form"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        dispatcher.utter_message(response="utter_form_stopped")
-        # Cleared, so the next time the form starts with fresh questions.
-        return [
+def discard(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """Says nothing was saved and clears the answers, so the form starts afresh next time."""
+    dispatcher.utter_message(response="utter_form_stopped")
+    return [
+        *(
             SlotSet(name, None)
             for name, value in tracker.current_slot_values().items()
             if name.startswith(FORM_SLOT_PREFIXES) and value is not None
-        ]
+        ),
+        SlotSet(STOPPED_SLOT, None),
+        SlotSet("requested_slot", None),
+    ]

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
@@ -37,6 +38,38 @@ SKIP_WORDS = frozenset(
     }
 )
 SKIPPED = "(skipped)"
+# Stopping a form is decided here, on the exact words, not by the intent
+# classifier: "calm enough" must stay an answer, "enough for now" must stop.
+STOP_PHRASES = frozenset(
+    {
+        "stop",
+        "stop it",
+        "stop this",
+        "stop please",
+        "please stop",
+        "cancel",
+        "cancel that",
+        "cancel this",
+        "quit",
+        "exit",
+        "end this",
+        "never mind",
+        "nevermind",
+        "forget it",
+        "i want to stop",
+        "let's stop",
+        "lets stop",
+        "let's stop here",
+        "can we stop",
+        "not now",
+        "maybe later",
+        "enough for now",
+        "i'll finish it later",
+        "ill finish it later",
+        "stop asking me questions",
+    }
+)
+STOPPED_SLOT = "form_stopped"
 MAX_TEXT = 2000
 
 Validator = Callable[..., dict[str, Any]]
@@ -59,6 +92,36 @@ class FreeTextFormValidation(FormValidationAction):
     def name(self) -> str:
         """The form's validation action, `validate_<form name>`."""
 
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> list[str]:
+        # An empty list ends the form; its closing action sees STOPPED_SLOT and discards.
+        return [] if tracker.get_slot(STOPPED_SLOT) else domain_slots
+
+    async def get_extraction_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        events = await super().get_extraction_events(dispatcher, tracker, domain)
+        text = (tracker.latest_message or {}).get("text") or ""
+        if tracker.get_slot("requested_slot") and is_stop(text):
+            events.append(SlotSet(STOPPED_SLOT, True))
+        return events
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        events = await super().run(dispatcher, tracker, domain)
+        # The SDK returns only validated slots, and a stopped form validates none.
+        if tracker.get_slot(STOPPED_SLOT) and not any(
+            event.get("name") == STOPPED_SLOT for event in events
+        ):
+            events.insert(0, SlotSet(STOPPED_SLOT, True))
+        return events
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         for slot in cls.free_text_slots:
@@ -79,6 +142,10 @@ class FreeTextFormValidation(FormValidationAction):
             )
             return None
         return text
+
+
+def is_stop(text: str) -> bool:
+    return " ".join(text.lower().replace("\u2019", "'").split()).strip(" .!") in STOP_PHRASES
 
 
 def is_skip(text: str) -> bool:

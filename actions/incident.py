@@ -10,8 +10,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.discard import discard
 from actions.entry_saving import PENDING_SLOT, save_entry
-from actions.forms import SKIPPED, answer, is_skip
+from actions.forms import SKIPPED, STOPPED_SLOT, answer, is_skip
 from actions.journal_forms import CONSENT_SLOT, DECLINED, JournalFormValidation, yes_or_no
 from bot.journal.problem_area import AREA_NAMES, read_problem_area
 from bot.journal.quick_entry import read_incident
@@ -246,6 +247,8 @@ class ActionSaveIncident(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if tracker.get_slot(STOPPED_SLOT):
+            return discard(dispatcher, tracker)
         clear = [SlotSet(slot, None) for slot in (*FIELDS, CONFIRM, PENDING_SLOT)]
         if tracker.get_slot(CONSENT_SLOT) == DECLINED:
             dispatcher.utter_message(response="utter_consent_declined")

@@ -58,6 +58,8 @@ class JournalFormValidation(FreeTextFormValidation):
         domain: dict[str, Any],
     ) -> list[str]:
         consent = tracker.get_slot(CONSENT_SLOT)
+        if not await super().required_slots(domain_slots, dispatcher, tracker, domain):
+            return []
         if consent == DECLINED or self.finished_early(tracker):
             # An empty list ends the form; the closing action says what happened.
             return []

@@ -10,7 +10,8 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import db, in_thread, settings
-from actions.forms import FreeTextFormValidation, answer
+from actions.discard import discard
+from actions.forms import STOPPED_SLOT, FreeTextFormValidation, answer
 from bot.crisis.lines import load_locale
 from bot.storage import safety_plans
 from bot.storage.safety_plans import PlanSteps
@@ -57,6 +58,8 @@ class ActionSaveSafetyPlan(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        if tracker.get_slot(STOPPED_SLOT):
+            return discard(dispatcher, tracker)
         plan = PlanSteps(**{name: answer(tracker.get_slot(slot)) for slot, name in SLOTS.items()})
         try:
             await in_thread(safety_plans.save, db(), tracker.sender_id, plan)

@@ -76,7 +76,9 @@ def test_the_problem_area_is_read_from_plain_words(settings: Any, form_turn: Any
 def test_the_summary_can_be_confirmed_corrected_or_cancelled(settings: Any, form_turn: Any) -> None:
     filled = {"inc_who": "my mom", "inc_what": "she yelled", "inc_mood": "3"}
     assert turn(form_turn, "inc_confirm", "yes save it", **filled)[0]["inc_confirm"] == CONFIRMED
-    assert turn(form_turn, "inc_confirm", "cancel", **filled)[0]["inc_confirm"] == CANCELLED
+    no = turn(form_turn, "inc_confirm", "no, don't save it", **filled)[0]
+    assert no["inc_confirm"] == CANCELLED
+    assert turn(form_turn, "inc_confirm", "cancel", **filled)[0]["form_stopped"] is True
     values, _ = turn(form_turn, "inc_confirm", "change mood to 4", **filled)
     assert values["inc_mood"] == "4" and values["inc_confirm"] is None
     values, _ = turn(form_turn, "inc_confirm", "change who", **filled)
@@ -263,3 +265,23 @@ def test_a_saved_entry_can_be_edited_in_one_message(settings: Any) -> None:
     assert said[0]["response"] == "utter_entry_not_found"
     _, said = _run(ActionEditEntry(), _said("edit an entry"))
     assert said[0]["response"] == "utter_how_to_edit"
+
+
+def test_stop_is_read_from_the_exact_words_not_the_intent(settings: Any, form_turn: Any) -> None:
+    values, _ = turn(form_turn, "inc_where", "Stop.")
+    assert values["form_stopped"] is True and values["requested_slot"] is None
+    required = ["log_consent", "ci_mood", "ci_feelings", "ci_note"]
+    values, _ = form_turn(
+        ValidateCheckinForm(), "checkin_form", required, "ci_feelings", "calm enough", CONSENTED
+    )
+    assert values["ci_feelings"] == "calm enough" and "form_stopped" not in values
+
+
+def test_a_stopped_form_saves_nothing_and_forgets_the_answers(settings: Any) -> None:
+    clients.record_consent(database(settings), "client-7")
+    stopped = _closing_tracker({**CONFIRMED_ENTRY, "form_stopped": True})
+    events, said = _run(ActionSaveIncident(), stopped)
+    assert said[0]["response"] == "utter_form_stopped"
+    cleared = {e["name"] for e in events if e["value"] is None}
+    assert {"inc_who", "inc_what", "form_stopped"} <= cleared
+    assert entries.entries_for(database(settings), "client-7") == []
