@@ -144,12 +144,18 @@ class FreeTextFormValidation(FormValidationAction):
         return text
 
 
+def _phrase(text: str) -> str:
+    """A short answer as the phrase lists spell it: lower case, straight
+    apostrophes, single spaces, no closing punctuation."""
+    return " ".join(text.lower().replace("\u2019", "'").split()).strip(" .!")
+
+
 def is_stop(text: str) -> bool:
-    return " ".join(text.lower().replace("\u2019", "'").split()).strip(" .!") in STOP_PHRASES
+    return _phrase(text) in STOP_PHRASES
 
 
 def is_skip(text: str) -> bool:
-    return text.lower().replace("\u2019", "'").strip(" .!") in SKIP_WORDS
+    return _phrase(text) in SKIP_WORDS
 
 
 def _free_text_validator(slot: str) -> Validator:

@@ -81,7 +81,6 @@ class ValidateIncidentForm(JournalFormValidation):
         "inc_afterwards",
         "inc_feelings",
     )
-    required_answers = REQUIRED
     mood_slot = "inc_mood"
     why_needed: ClassVar[dict[str, str]] = {
         "inc_who": "I need at least who it was with: a name or a relationship like "

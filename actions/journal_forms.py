@@ -44,10 +44,9 @@ def yes_or_no(text: str) -> str | None:
 class JournalFormValidation(FreeTextFormValidation):
     """A form that stores what the client tells it, so consent comes first."""
 
-    # Slots the client must answer (a skip is refused), and the one holding mood.
-    required_answers: ClassVar[tuple[str, ...]] = ()
+    # The slot holding the mood rating.
     mood_slot: ClassVar[str] = ""
-    # Shown when the client skips a required question.
+    # Shown when the client skips a required question (see required_text and mood).
     why_needed: ClassVar[dict[str, str]] = {}
 
     async def required_slots(
