@@ -261,12 +261,20 @@ class ActionSaveIncident(Action):
         return [SlotSet(PENDING_SLOT, "incident")]
 
 
+def stored(slot: str, value: Any) -> Any:
+    """A checked slot value as the entry keeps it (skipped -> None, dates, numbers)."""
+    value = answer(value)
+    if value is None:
+        return None
+    if FIELDS[slot] == "occurred_on":
+        return date.fromisoformat(value)
+    if FIELDS[slot] == "mood":
+        return int(value)
+    return value
+
+
 def entry_from(tracker: Tracker) -> EntryData:
-    values: dict[str, Any] = {
-        field: answer(tracker.get_slot(slot)) for slot, field in FIELDS.items()
-    }
-    if values["occurred_on"]:
-        values["occurred_on"] = date.fromisoformat(values["occurred_on"])
-    if values["mood"] is not None:
-        values["mood"] = int(values["mood"])
-    return EntryData(kind="incident", **values)
+    return EntryData(
+        kind="incident",
+        **{field: stored(slot, tracker.get_slot(slot)) for slot, field in FIELDS.items()},
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from itertools import pairwise
 from typing import Any
 
@@ -10,10 +9,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import db, in_thread
+from actions.context import journal_call
 from bot.storage import clients
 
-logger = logging.getLogger(__name__)
 REPLIES = {
     "invalid": "utter_code_invalid",
     "expired": "utter_code_expired",
@@ -44,11 +42,8 @@ class ActionPairTherapist(Action):
         if code is None:
             dispatcher.utter_message(response="utter_code_malformed")
             return []
-        try:
-            result = await in_thread(clients.pair, db(), tracker.sender_id, code)
-        except Exception:
-            logger.exception("pairing failed")
-            dispatcher.utter_message(response="utter_journal_unavailable")
+        result = await journal_call(dispatcher, clients.pair, tracker.sender_id, code)
+        if result is None:
             return []
         if result.outcome == "paired":
             dispatcher.utter_message(response="utter_paired", therapist=result.therapist)

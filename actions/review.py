@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import db, in_thread
-from actions.forms import MAX_TEXT
-from actions.incident import FIELDS, LABELS, which_field
-from bot.journal.mood import read_mood
-from bot.journal.problem_area import read_problem_area
-from bot.journal.when import read_when
+from actions.context import db, in_thread, journal_call
+from actions.incident import FIELDS, LABELS, ValidateIncidentForm, stored, which_field
 from bot.storage import entries
 from bot.storage.entries import EntryError, MoodSummary, StoredEntry
 from bot.storage.tracker_store import ERASED_SLOT
@@ -67,15 +62,6 @@ def describe(summary: MoodSummary) -> str:
     )
 
 
-async def _safely(dispatcher: CollectingDispatcher, work: Any, *args: Any) -> Any:
-    try:
-        return await in_thread(work, db(), *args)
-    except Exception:
-        logger.exception("journal read or delete failed")
-        dispatcher.utter_message(response="utter_journal_unavailable")
-        return None
-
-
 class ActionShowEntries(Action):
     def name(self) -> str:
         return "action_show_entries"
@@ -83,7 +69,7 @@ class ActionShowEntries(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        found = await _safely(dispatcher, entries.entries_for, tracker.sender_id, None, SHOWN)
+        found = await journal_call(dispatcher, entries.entries_for, tracker.sender_id, None, SHOWN)
         if found is None:
             return []
         if not found:
@@ -103,7 +89,7 @@ class ActionMoodTrend(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        summary = await _safely(dispatcher, entries.mood_summary, tracker.sender_id)
+        summary = await journal_call(dispatcher, entries.mood_summary, tracker.sender_id)
         if summary is not None:
             dispatcher.utter_message(text=describe(summary))
         return []
@@ -120,7 +106,7 @@ class ActionDeleteEntry(Action):
         if reference is None:
             dispatcher.utter_message(response="utter_which_entry")
             return []
-        deleted = await _safely(dispatcher, entries.delete_entry, tracker.sender_id, reference)
+        deleted = await journal_call(dispatcher, entries.delete_entry, tracker.sender_id, reference)
         if deleted is True:
             dispatcher.utter_message(response="utter_entry_deleted", reference=reference)
         elif deleted is False:
@@ -143,7 +129,7 @@ class ActionDeleteAllData(Action):
         if not confirmed:
             dispatcher.utter_message(response="utter_erase_cancelled")
             return [SlotSet(ERASE_CONFIRM, None)]
-        removed = await _safely(dispatcher, entries.delete_everything, tracker.sender_id)
+        removed = await journal_call(dispatcher, entries.delete_everything, tracker.sender_id)
         if removed is None:
             return [SlotSet(ERASE_CONFIRM, None)]
         dispatcher.utter_message(response="utter_everything_deleted", count=removed)
@@ -161,19 +147,24 @@ class ActionEditEntry(Action):
     ) -> list[EventType]:
         text = tracker.latest_message.get("text", "")
         reference = reference_in(text)
-        slot = which_field(_without_reference(text))
-        parts = re.split(r"\bto\b|:|=", _without_reference(text), maxsplit=1)
+        rest = _REFERENCE.sub(" ", text)
+        slot = which_field(rest)
+        parts = re.split(r"\bto\b|:|=", rest, maxsplit=1)
         if reference is None or slot is None or len(parts) < 2 or not parts[1].strip():
             dispatcher.utter_message(response="utter_how_to_edit")
             return []
-        field = FIELDS[slot]
-        value, problem = parse_field(field, parts[1].strip())
-        if problem:
-            dispatcher.utter_message(text=problem)
+        # The same check the form makes, which tells the client what is wrong.
+        check = getattr(ValidateIncidentForm(), f"validate_{slot}")
+        checked = check(parts[1].strip(), dispatcher, tracker, domain).get(slot)
+        if checked is None:
             return []
         try:
             changed = await in_thread(
-                entries.update, db(), tracker.sender_id, reference, {field: value}
+                entries.update,
+                db(),
+                tracker.sender_id,
+                reference,
+                {FIELDS[slot]: stored(slot, checked)},
             )
         except EntryError as error:
             dispatcher.utter_message(text=f"I couldn't change that: {error}.")
@@ -189,24 +180,3 @@ class ActionEditEntry(Action):
             response="utter_entry_edited", reference=reference, what=LABELS[slot].lower()
         )
         return []
-
-
-def _without_reference(text: str) -> str:
-    return _REFERENCE.sub(" ", text)
-
-
-def parse_field(field: str, text: str) -> tuple[Any, str | None]:
-    """A new value for one entry field, read the way the form reads it."""
-    if field == "mood":
-        reading = read_mood(text)
-        return reading.value, reading.problem
-    if field == "occurred_on":
-        when = read_when(text, date.today())
-        return when.day, when.problem
-    if field == "problem_area":
-        area = read_problem_area(text)
-        return area, None if area else "The areas are grief, role dispute, role transition, "
-        "interpersonal deficits, or not sure."
-    if len(text) > MAX_TEXT:
-        return None, f"That is longer than I can keep (the limit is {MAX_TEXT} characters)."
-    return text, None
