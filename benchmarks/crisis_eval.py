@@ -16,21 +16,11 @@ from datetime import date
 
 import yaml
 
-from bot.crisis.detector import CrisisDetector
-from bot.crisis.evaluation import LAYERS, Score, score, verdict
+from bot.crisis.evaluation import LAYERS, Score, configured_threshold, score, verdict
 from bot.settings import PROJECT_ROOT, load_settings
 
 SHARED = PROJECT_ROOT.parent / "shared" / "eval-data" / "crisis_benchmark.csv"
 REPORT = PROJECT_ROOT / "docs" / "crisis-eval.md"
-
-
-def threshold() -> float:
-    config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8"))
-    return float(
-        next(c for c in config["pipeline"] if c["name"].endswith("CrisisClassifier"))[
-            "classifier_threshold"
-        ]
-    )
 
 
 def row(name: str, result: Score) -> str:
@@ -47,13 +37,10 @@ def main() -> None:
 
     agent = Agent.load(str(load_settings().model_path))
     loop = asyncio.new_event_loop()
-    detector = CrisisDetector.load()
-    limit = threshold()
+    limit = configured_threshold()
 
     def judge(text: str):
-        return verdict(
-            text, lambda t: loop.run_until_complete(agent.parse_message(t)), detector, limit
-        )
+        return verdict(text, lambda t: loop.run_until_complete(agent.parse_message(t)), limit)
 
     sets: dict[str, tuple[list[str], list[str]]] = {}
     suite = yaml.safe_load((PROJECT_ROOT / "tests/data/crisis_suite.yml").read_text("utf-8"))

@@ -10,17 +10,10 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.crisis.detector import CrisisDetector
-from bot.crisis.evaluation import Score, score, verdict
+from bot.crisis.evaluation import Score, configured_threshold, score, verdict
 from bot.settings import PROJECT_ROOT
 
 SUITE = PROJECT_ROOT / "tests" / "data" / "crisis_suite.yml"
-
-
-def classifier_threshold() -> float:
-    config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8"))
-    [crisis] = [c for c in config["pipeline"] if c["name"].endswith("CrisisClassifier")]
-    return float(crisis["classifier_threshold"])
 
 
 @cache
@@ -30,10 +23,9 @@ def suite() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def result(parse: Any) -> Score:
-    detector = CrisisDetector.load()
-    threshold = classifier_threshold()
+    threshold = configured_threshold()
     crisis = [text for texts in suite()["crisis"].values() for text in texts]
-    return score(crisis, suite()["non_crisis"], lambda t: verdict(t, parse, detector, threshold))
+    return score(crisis, suite()["non_crisis"], lambda t: verdict(t, parse, threshold))
 
 
 def test_the_suite_is_big_and_varied_enough() -> None:

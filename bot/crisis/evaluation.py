@@ -12,8 +12,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
+
 from bot.crisis import category_of
-from bot.crisis.detector import CrisisDetector
+from bot.settings import PROJECT_ROOT
 
 LAYERS = ("lexicon", "classifier", "combined")
 
@@ -43,16 +45,23 @@ class Score:
         return self.false_alarms[layer] / self.safe_total if self.safe_total else float("nan")
 
 
-def verdict(
-    text: str, parse: Callable[[str], dict[str, Any]], detector: CrisisDetector, threshold: float
-) -> Verdict:
+def configured_threshold() -> float:
+    """The classifier threshold the assistant runs with (CrisisClassifier in config.yml)."""
+    config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8"))
+    [crisis] = [c for c in config["pipeline"] if c["name"].endswith("CrisisClassifier")]
+    return float(crisis["classifier_threshold"])
+
+
+def verdict(text: str, parse: Callable[[str], dict[str, Any]], threshold: float) -> Verdict:
     result = parse(text)
+    # The crisis component consults the lexicon first and records which layer decided,
+    # so the lexicon's view is read from its decision instead of matching again.
     decision = result.get("crisis") or {}
     intent = (result.get("intent") or {}).get("name")
     category = category_of(intent)
     return Verdict(
         text=text,
-        lexicon=detector.detect(text) is not None,
+        lexicon=decision.get("layer") == "lexicon",
         classifier=bool(decision) and decision.get("classifier_confidence", 0.0) >= threshold,
         combined=category is not None,
         category=category,
