@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,18 +14,7 @@ from bot.launcher import rasa_server, start, stop, wait_until_healthy
 from bot.local_instance import LocalAssistant, free_port
 from bot.settings import load_settings
 
-TOKEN = "crisis-test-token-0123456789"
 LIFELINE = "988 Suicide & Crisis Lifeline: call or text 988"
-
-
-@pytest.fixture(scope="module")
-def assistant(
-    tmp_path_factory: pytest.TempPathFactory, model_path: Path
-) -> Iterator[LocalAssistant]:
-    running = LocalAssistant(tmp_path_factory.mktemp("crisis"), model_path, api_token=TOKEN)
-    running.start()
-    yield running
-    running.stop()
 
 
 def texts(replies: list[dict]) -> list[str]:

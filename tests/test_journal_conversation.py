@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -13,18 +11,6 @@ from bot.local_instance import LocalAssistant
 from bot.settings import load_settings
 from bot.storage import clients
 from bot.storage.database import database
-
-TOKEN = "journal-test-token-0123456789"
-
-
-@pytest.fixture(scope="module")
-def assistant(
-    tmp_path_factory: pytest.TempPathFactory, model_path: Path
-) -> Iterator[LocalAssistant]:
-    running = LocalAssistant(tmp_path_factory.mktemp("journal"), model_path, api_token=TOKEN)
-    running.start()
-    yield running
-    running.stop()
 
 
 def texts(replies: list[dict]) -> list[str]:
