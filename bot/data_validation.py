@@ -3,7 +3,9 @@ that Rasa's validator does not see:
 
 - a form asks for each slot with `utter_ask_<slot>`, not through a story step;
 - a custom action may send a response (named in actions/), and
-  "why do you ask?" sends `utter_why_<slot>` for the slot a form is asking.
+  "why do you ask?" sends `utter_why_<slot>` for the slot a form is asking;
+- the ResponseSelector picks `utter_faq/<topic>` for the retrieval intent `faq`
+  (the answers from content/psychoeducation/).
 
 Rasa warns that those responses are "not used in any story or rule", which
 would fail the build for correct data. Everything else is Rasa's own check.
@@ -48,8 +50,13 @@ def main() -> None:
             for slot in form.get("required_slots", [])
             for use in ("ask", "why")
         }
+        selected = {
+            name
+            for name in self.domain.utterances_for_response
+            if name.split("/")[0].removeprefix("utter_") in self.domain.retrieval_intents
+        }
         fine = True
-        unused = set(self.domain.utterances_for_response) - used - asked_by_forms
+        unused = set(self.domain.utterances_for_response) - used - asked_by_forms - selected
         for utterance in sorted(unused - responses_sent_by_actions()):
             rasa.shared.utils.io.raise_warning(
                 f"The utterance '{utterance}' is not used in any story, rule, form or action."

@@ -142,9 +142,13 @@ def preflight(settings: Settings, ports: list[int]) -> None:
                 f"port {port} on {settings.bind_address} is in use (another `make run`?); "
                 f"stop it or set another port in .env"
             )
+    check_content(settings)
+    if settings.faq_only:
+        # Nothing is stored in FAQ-only mode: no databases to reach or prepare.
+        print("FAQ-only mode: questions about IPT and crisis help; nothing is stored.")
+        return
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     check_database(settings.tracker_store_url)
-    check_crisis_content(settings)
     check_database(settings.database_url, "the database")
     from bot.storage.migrate import prepare
 
@@ -158,9 +162,10 @@ def preflight(settings: Settings, ports: list[int]) -> None:
         print(f"Retention: removed {removed[0]} entries and {removed[1]} conversation events.")
 
 
-def check_crisis_content(settings: Settings) -> None:
+def check_content(settings: Settings) -> None:
     """Refuses to start on a locale without an emergency number and a crisis line,
-    or on a crisis lexicon that does not load."""
+    a crisis lexicon that does not load, or IPT answers that fail their checks."""
+    from bot.content.psychoeducation import PsychoeducationError
     from bot.crisis.detector import CrisisLexiconError, load_lexicon
     from bot.crisis.lines import CrisisLinesError
     from bot.domain_build import render_domain
@@ -168,7 +173,7 @@ def check_crisis_content(settings: Settings) -> None:
     try:
         render_domain(settings)
         load_lexicon()
-    except (CrisisLinesError, CrisisLexiconError) as error:
+    except (CrisisLinesError, CrisisLexiconError, PsychoeducationError) as error:
         raise LaunchError(str(error)) from None
 
 

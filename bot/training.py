@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from bot.content.psychoeducation import PsychoeducationError
 from bot.crisis.lines import CrisisLinesError
 from bot.domain_build import build_domain, domain_path
 from bot.nlp.pipeline import PIPELINE_DIR
@@ -86,7 +87,7 @@ def main() -> None:
     try:
         settings = load_settings()
         elapsed = train(settings)
-    except (SettingsError, CrisisLinesError) as error:
+    except (SettingsError, CrisisLinesError, PsychoeducationError) as error:
         sys.exit(f"error: {error}")
     except subprocess.CalledProcessError as error:
         sys.exit(f"error: training failed (rasa exited with {error.returncode}); see above")
