@@ -64,7 +64,7 @@ def test_each_category_mostly_gets_its_own_reply(category: str, parse: Any) -> N
 def test_no_suite_message_is_in_the_training_data(project_root: Any) -> None:
     training = "".join(
         file.read_text(encoding="utf-8").lower()
-        for file in (project_root / "data" / "nlu").glob("*.yml")
+        for file in (project_root / "data" / "nlu").rglob("*.yml")
     )
     texts = [t for ts in suite()["crisis"].values() for t in ts] + suite()["non_crisis"]
     assert [t for t in texts if f"- {t.lower()}\n" in training] == []

@@ -12,7 +12,7 @@ MIN_EXAMPLES = 20
 
 def _nlu_examples(root: Path) -> dict[str, list[str]]:
     examples: dict[str, list[str]] = defaultdict(list)
-    for file in sorted((root / "data" / "nlu").glob("*.yml")):
+    for file in sorted((root / "data" / "nlu").rglob("*.yml")):
         for block in yaml.safe_load(file.read_text(encoding="utf-8")).get("nlu", []):
             if "intent" in block:
                 lines = block["examples"].splitlines()
@@ -26,7 +26,8 @@ def _domain(root: Path) -> dict:
 
 def test_every_intent_has_enough_varied_examples(project_root: Path) -> None:
     examples = _nlu_examples(project_root)
-    assert set(examples) == set(_domain(project_root)["intents"])
+    # A retrieval intent's examples are listed per response key ("faq/grief").
+    assert {intent.split("/")[0] for intent in examples} == set(_domain(project_root)["intents"])
     for intent, texts in examples.items():
         assert len(texts) >= MIN_EXAMPLES, intent
         assert len(set(t.lower() for t in texts)) == len(texts), f"duplicates in {intent}"

@@ -20,7 +20,7 @@ CASES = [(intent, text) for intent, texts in HOLDOUT.items() for text in texts]
 
 def test_holdout_phrases_are_not_in_the_training_data(project_root: Path) -> None:
     training = ""
-    for file in (project_root / "data" / "nlu").glob("*.yml"):
+    for file in (project_root / "data" / "nlu").rglob("*.yml"):
         training += file.read_text(encoding="utf-8").lower()
     leaked = [text for _, text in CASES if f"- {text.lower()}\n" in training]
     assert not leaked
