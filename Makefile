@@ -30,7 +30,7 @@ help:
 	@echo "make test   set up, train if needed, run lint, data validation, pytest and test stories"
 	@echo "make shell  chat with the assistant in the terminal"
 	@echo "make bench  measure start-up, memory and reply time (report in docs/benchmarks.md)"
-	@echo "make eval   score crisis detection per layer (report in docs/crisis-eval.md)"
+	@echo "make eval   score crisis detection and IPT questions (docs/crisis-eval.md, docs/psychoeducation-eval.md)"
 	@echo "make clean  remove the virtualenv, builds and models (keeps var/ conversations)"
 
 $(STAMP): requirements.lock pyproject.toml scripts/find-python310.sh
@@ -92,9 +92,11 @@ bench: train
 	$(PY) -m benchmarks.startup
 	$(PY) -m benchmarks.logging_load
 
-# Crisis detection per layer, on the team suite and ../shared/eval-data (report in docs/).
+# Crisis detection per layer, on the team suite and ../shared/eval-data, and the
+# questions about IPT per NLU pipeline on held-out examples (reports in docs/).
 eval: train
 	$(PY) -m benchmarks.crisis_eval
+	$(PY) -m benchmarks.psychoeducation_eval
 
 clean:
 	rm -rf $(VENV) build models .rasa results .pytest_cache .ruff_cache *.egg-info

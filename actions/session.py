@@ -1,4 +1,8 @@
-"""Starts each conversation session with the disclosure (what this assistant is)."""
+"""Starts each conversation session with the disclosure (what this assistant is).
+
+In FAQ-only mode (FAQ_ONLY=true) the session is marked with the `faq_only` slot,
+which the rules use to answer journal and safety-plan requests with an
+explanation instead of starting anything that would store data."""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+
+from actions import context
 
 
 class ActionSessionStart(Action):
@@ -20,7 +26,11 @@ class ActionSessionStart(Action):
         carried = [
             SlotSet(name, value)
             for name, value in tracker.current_slot_values().items()
-            if value is not None and name != "requested_slot"
+            if value is not None and name not in ("requested_slot", "faq_only")
         ]
-        dispatcher.utter_message(response="utter_disclosure")
-        return [SessionStarted(), *carried, ActionExecuted("action_listen")]
+        faq_only = context.settings().faq_only
+        dispatcher.utter_message(
+            response="utter_disclosure_faq" if faq_only else "utter_disclosure"
+        )
+        mode = [SlotSet("faq_only", True)] if faq_only else []
+        return [SessionStarted(), *carried, *mode, ActionExecuted("action_listen")]

@@ -39,6 +39,8 @@ DEFAULTS: dict[str, str] = {
     "DATA_RETENTION_DAYS": "0",
     "MAX_ENTRIES_PER_DAY": "30",
     "PAIRING_CODE_DAYS": "7",
+    "FAQ_ONLY": "false",
+    "FAQ_ANSWER_CONFIDENCE": "0.5",
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -73,6 +75,8 @@ class Settings:
     retention_days: int = 0
     max_entries_per_day: int = 30
     pairing_code_days: int = 7
+    faq_only: bool = False
+    faq_answer_confidence: float = 0.5
 
     @property
     def rest_webhook_url(self) -> str:
@@ -150,6 +154,8 @@ def load_settings(
     max_entries = _count(get("MAX_ENTRIES_PER_DAY"), "MAX_ENTRIES_PER_DAY", 1)
     pairing_days = _count(get("PAIRING_CODE_DAYS"), "PAIRING_CODE_DAYS", 1)
 
+    faq_confidence = _fraction(get("FAQ_ANSWER_CONFIDENCE"), "FAQ_ANSWER_CONFIDENCE")
+
     log_level = get("LOG_LEVEL").upper()
     if log_level not in _LOG_LEVELS:
         raise SettingsError(f"LOG_LEVEL must be one of {sorted(_LOG_LEVELS)}, not {log_level!r}")
@@ -176,6 +182,8 @@ def load_settings(
         retention_days=retention_days,
         max_entries_per_day=max_entries,
         pairing_code_days=pairing_days,
+        faq_only=_flag(get("FAQ_ONLY"), "FAQ_ONLY"),
+        faq_answer_confidence=faq_confidence,
     )
 
 
@@ -189,6 +197,16 @@ def _count(value: str, name: str, minimum: int) -> int:
     if not value.isdigit() or int(value) < minimum:
         raise SettingsError(f"{name} must be a whole number of at least {minimum}, not {value!r}")
     return int(value)
+
+
+def _fraction(value: str, name: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0.0 < number < 1.0:
+        raise SettingsError(f"{name} must be a number between 0 and 1, such as 0.5, not {value!r}")
+    return number
 
 
 def _flag(value: str, name: str) -> bool:

@@ -11,6 +11,7 @@ stored event of that conversation and keeps only what followed the erasure.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, ClassVar
@@ -27,6 +28,8 @@ from bot.storage.crypto import FieldCipher, cipher_for
 
 logger = logging.getLogger(__name__)
 ERASED_SLOT = "data_erased"
+# Matches session_expiration_time in domain.yml: after that a conversation starts over.
+IDLE_SECONDS = 60 * 60
 
 
 class _SealedJSON(TypeDecorator):
@@ -66,6 +69,25 @@ class _SealedEvent(_Base):
     data = sa.Column(_SealedJSON)
 
 
+class ForgetfulMemory(InMemoryTrackerStore):
+    """Conversations in memory, each dropped after an idle hour: on a public web
+    site (FAQ-only mode) the visitors would otherwise fill the memory."""
+
+    def __init__(self, *args: Any, idle_seconds: float = IDLE_SECONDS, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.idle_seconds = idle_seconds
+        self._last_seen: dict[str, float] = {}
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        now = time.monotonic()
+        self._last_seen[tracker.sender_id] = now
+        for sender_id, seen in list(self._last_seen.items()):
+            if now - seen > self.idle_seconds:
+                del self._last_seen[sender_id]
+                self.store.pop(sender_id, None)
+        await super().save(tracker)
+
+
 class EncryptedSQLTrackerStore(SQLTrackerStore):
     Base = _Base
     SQLEvent = _SealedEvent
@@ -74,15 +96,24 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
         # Runs once when the Rasa server starts, before any conversation.
         self._memory: InMemoryTrackerStore | None = None
         try:
-            _SealedJSON.cipher = cipher or cipher_for(load_settings())
+            settings = load_settings()
+            if settings.faq_only:
+                # FAQ-only mode promises to store nothing about the person.
+                logger.info("FAQ-only mode: conversations are kept in memory only")
+                self._keep_in_memory(kwargs)
+                return
+            _SealedJSON.cipher = cipher or cipher_for(settings)
         except SettingsError as error:
             # Never store conversations in clear, and never stop the server over it:
             # crisis replies must still go out. Conversations live in memory only.
             logger.error("Conversations are NOT stored (kept in memory only): %s", error)
-            TrackerStore.__init__(self, kwargs.get("domain"), kwargs.get("event_broker"))
-            self._memory = InMemoryTrackerStore(self.domain, self.event_broker)
+            self._keep_in_memory(kwargs)
             return
         super().__init__(*args, **kwargs)
+
+    def _keep_in_memory(self, kwargs: dict[str, Any]) -> None:
+        TrackerStore.__init__(self, kwargs.get("domain"), kwargs.get("event_broker"))
+        self._memory = ForgetfulMemory(self.domain, self.event_broker)
 
     def _in_memory(self) -> InMemoryTrackerStore | None:
         if self._memory is not None:
