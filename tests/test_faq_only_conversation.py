@@ -16,7 +16,9 @@ CONTENT = load_psychoeducation()
 
 
 @pytest.fixture(scope="module")
-def faq_site(tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> Iterator[LocalAssistant]:
+def faq_site(
+    tmp_path_factory: pytest.TempPathFactory, model_path: Path
+) -> Iterator[LocalAssistant]:
     running = LocalAssistant(tmp_path_factory.mktemp("faq-only"), model_path, FAQ_ONLY="true")
     running.start()
     yield running
@@ -26,7 +28,9 @@ def faq_site(tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> Iter
 def test_the_visitor_is_told_nothing_is_kept_and_gets_answers(faq_site: LocalAssistant) -> None:
     first = [reply.get("text", "") for reply in faq_site.say("visitor-1", "hello")]
     assert "don't keep anything you write" in first[0]
-    assert "Learn about IPT" in [b["title"] for b in faq_site.say("visitor-1", "menu")[-1]["buttons"]]
+    assert "Learn about IPT" in [
+        b["title"] for b in faq_site.say("visitor-1", "menu")[-1]["buttons"]
+    ]
     answer = faq_site.say("visitor-1", "how long does ipt usually last")[-1]["text"]
     assert answer == CONTENT.topics["format"].answer
     assert faq_site.say("visitor-1", "tell me more")[-1]["text"].startswith(

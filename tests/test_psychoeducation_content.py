@@ -20,6 +20,8 @@ from bot.content.psychoeducation import (
 from bot.settings import PROJECT_ROOT
 
 HELDOUT = PROJECT_ROOT / "tests" / "data" / "psychoeducation_heldout.yml"
+# Written later by someone who never saw the training data; never used for tuning.
+BLIND = PROJECT_ROOT / "tests" / "data" / "psychoeducation_blind.yml"
 SEEDS = PROJECT_ROOT.parent / "shared" / "seeds"
 # What the issue asks the assistant to explain, at the least.
 REQUIRED_TOPICS = {
@@ -33,8 +35,8 @@ REQUIRED_TOPICS = {
 }  # fmt: skip
 
 
-def heldout() -> dict[str, list[str]]:
-    data = yaml.safe_load(HELDOUT.read_text(encoding="utf-8"))
+def heldout(path: Path = HELDOUT) -> dict[str, list[str]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
     return {
         block["intent"]: [
             ln.strip()[2:].strip() for ln in block["examples"].splitlines() if ln.strip()
@@ -176,8 +178,9 @@ def test_the_generated_domain_has_an_answer_per_topic(tmp_path: Path) -> None:
         assert responses[topic.response] == [{"text": topic.answer}]
 
 
-def test_heldout_questions_cover_every_topic_and_are_not_training_data() -> None:
-    questions = heldout()
+@pytest.mark.parametrize("path", [HELDOUT, BLIND], ids=["heldout", "blind"])
+def test_heldout_questions_cover_every_topic_and_are_not_training_data(path: Path) -> None:
+    questions = heldout(path)
     topics = load_psychoeducation().topics
     assert {f"faq/{t}" for t in topics} <= set(questions)
     training = set()
@@ -197,6 +200,8 @@ def test_questions_about_ipt_are_never_taken_for_a_crisis() -> None:
     from bot.crisis.detector import CrisisDetector
 
     detector = CrisisDetector.load()
+    # Not the blind set: two of its questions name bulimia and binge eating, and
+    # the lexicon deliberately answers those words with support lines whoever asks.
     questions = [q for intent, qs in heldout().items() if intent.startswith("faq/") for q in qs]
     questions += [e for examples in training_examples().values() for e in examples]
     flagged = [(q, d.category) for q in questions if (d := detector.detect(q))]
