@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine, text
 
 from bot.storage.crypto import FieldCipher
-from bot.storage.tracker_store import ERASED_SLOT, EncryptedSQLTrackerStore
+from bot.storage.tracker_store import ERASED_SLOT, EncryptedSQLTrackerStore, ForgetfulMemory
 
 DOMAIN = Domain.from_dict(
     {
@@ -95,3 +96,16 @@ def test_without_a_key_conversations_stay_in_memory_and_nothing_is_stored(
     asyncio.run(store.save(_tracker("c1", "I want to die")))
     assert asyncio.run(store.retrieve("c1")).latest_message.text == "I want to die"
     assert not (tmp_path / "tracker.db").exists()
+
+
+def test_memory_forgets_idle_visitors_and_keeps_active_ones() -> None:
+    memory = ForgetfulMemory(DOMAIN, idle_seconds=0.2)
+    asyncio.run(memory.save(_tracker("idle", "hello")))
+    asyncio.run(memory.save(_tracker("active", "hello")))
+    time.sleep(0.15)
+    asyncio.run(memory.save(_tracker("active", "hello", "still here")))
+    time.sleep(0.1)
+    asyncio.run(memory.save(_tracker("newcomer", "hi")))
+    assert asyncio.run(memory.retrieve("idle")) is None
+    assert asyncio.run(memory.retrieve("active")).latest_message.text == "still here"
+    assert asyncio.run(memory.retrieve("newcomer")) is not None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, ClassVar
@@ -76,15 +77,20 @@ class ForgetfulMemory(InMemoryTrackerStore):
     def __init__(self, *args: Any, idle_seconds: float = IDLE_SECONDS, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.idle_seconds = idle_seconds
-        self._last_seen: dict[str, float] = {}
+        # Least recently seen first, so a save only looks at the idle front
+        # instead of every visitor.
+        self._last_seen: OrderedDict[str, float] = OrderedDict()
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         now = time.monotonic()
         self._last_seen[tracker.sender_id] = now
-        for sender_id, seen in list(self._last_seen.items()):
-            if now - seen > self.idle_seconds:
-                del self._last_seen[sender_id]
-                self.store.pop(sender_id, None)
+        self._last_seen.move_to_end(tracker.sender_id)
+        while self._last_seen:
+            sender_id, seen = next(iter(self._last_seen.items()))
+            if now - seen <= self.idle_seconds:
+                break
+            self._last_seen.popitem(last=False)
+            self.store.pop(sender_id, None)
         await super().save(tracker)
 
 
