@@ -69,6 +69,15 @@ def requested_topic(tracker: Tracker, known: dict[str, Topic]) -> str | None:
     return None
 
 
+def current_topic(tracker: Tracker, content: Psychoeducation) -> Topic | None:
+    """The topic the conversation is on: the last one answered."""
+    return content.topics.get(tracker.get_slot(TOPIC_SLOT) or "")
+
+
+def sources_line(content: Psychoeducation, topic: Topic) -> str:
+    return "; ".join(content.source_titles(topic))
+
+
 def answer(
     dispatcher: CollectingDispatcher,
     content: Psychoeducation,
@@ -119,7 +128,7 @@ class ActionTellMore(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         content = await in_thread(psychoeducation)
-        topic = content.topics.get(tracker.get_slot(TOPIC_SLOT) or "")
+        topic = current_topic(tracker, content)
         if topic is None:
             dispatcher.utter_message(response="utter_faq_no_topic", buttons=menu_buttons(content))
             return []
@@ -130,9 +139,9 @@ class ActionTellMore(Action):
                 buttons=related_buttons(content, topic),
             )
             return []
-        sources = "; ".join(content.source_titles(topic))
         dispatcher.utter_message(
-            text=f"{topic.more}\n\nSource: {sources}", buttons=related_buttons(content, topic)
+            text=f"{topic.more}\n\nSource: {sources_line(content, topic)}",
+            buttons=related_buttons(content, topic),
         )
         return [SlotSet(DEPTH_SLOT, "more")]
 
@@ -157,11 +166,11 @@ class ActionNameSource(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         content = await in_thread(psychoeducation)
-        topic = content.topics.get(tracker.get_slot(TOPIC_SLOT) or "")
+        topic = current_topic(tracker, content)
         if topic is None:
             dispatcher.utter_message(response="utter_faq_source_general")
         else:
             dispatcher.utter_message(
-                response="utter_faq_source", sources="; ".join(content.source_titles(topic))
+                response="utter_faq_source", sources=sources_line(content, topic)
             )
         return []
