@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -37,6 +38,15 @@ def oncall_of(settings: Settings) -> OnCall | None:
     return OnCall(settings.oncall_name, validate_oncall_number(settings.oncall_number))
 
 
+def _refuse_clash(
+    base: dict[str, Any], generated: dict[str, Any], error: type[Exception], source: str
+) -> None:
+    # A hand-written response of the same name would silently win or be lost.
+    clash = set(generated) & set(base.get("responses") or {})
+    if clash:
+        raise error(f"domain.yml must not define {sorted(clash)}: they come from {source}")
+
+
 def render_domain(settings: Settings) -> str:
     """The full domain text; raises CrisisLinesError or PsychoeducationError if
     the content is unusable."""
@@ -44,15 +54,9 @@ def render_domain(settings: Settings) -> str:
     crisis = crisis_responses(
         load_locale(settings.crisis_locale), load_wording(), oncall_of(settings)
     )
-    clash = set(crisis) & set(base.get("responses") or {})
-    if clash:
-        raise CrisisLinesError(f"domain.yml must not define {sorted(clash)}: they are generated")
+    _refuse_clash(base, crisis, CrisisLinesError, "content/crisis/")
     answers = faq_responses(load_psychoeducation())
-    clash = set(answers) & set(base.get("responses") or {})
-    if clash:
-        raise PsychoeducationError(
-            f"domain.yml must not define {sorted(clash)}: they come from content/psychoeducation/"
-        )
+    _refuse_clash(base, answers, PsychoeducationError, "content/psychoeducation/")
     generated = {**crisis, **answers}
     base.setdefault("responses", {}).update(generated)
     header = (

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.content.psychoeducation import PsychoeducationError
 from bot.crisis import CATEGORIES, HELP
 from bot.crisis.lines import CrisisLinesError, load_locale, load_locales
 from bot.crisis.replies import OnCall, crisis_reply, crisis_responses, load_wording
@@ -114,3 +115,20 @@ def test_a_locale_without_what_it_needs_is_refused(
 def test_an_unknown_locale_is_named(tmp_path: Path) -> None:
     with pytest.raises(CrisisLinesError, match="CRISIS_LOCALE is 'ZZ'"):
         load_locale("ZZ")
+
+
+@pytest.mark.parametrize(
+    ("response", "error"),
+    [("utter_crisis_suicide", CrisisLinesError), ("utter_faq/grief", PsychoeducationError)],
+)
+def test_a_hand_written_copy_of_a_generated_response_is_refused(
+    tmp_path: Path, response: str, error: type[Exception]
+) -> None:
+    (tmp_path / "domain.yml").write_text(
+        yaml.safe_dump({"responses": {response: [{"text": "an old copy"}]}}), encoding="utf-8"
+    )
+    settings = load_settings(
+        environ={"CRISIS_LOCALE": "US"}, dotenv_path=tmp_path / "none", project_root=tmp_path
+    )
+    with pytest.raises(error, match="must not define"):
+        render_domain(settings)
