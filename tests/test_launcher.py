@@ -83,7 +83,15 @@ def test_make_run_answers_over_rest_keeps_conversations_and_stops_cleanly(
         # A new conversation opens with the disclosure (actions/session.py).
         assert "nobody reads these messages in real time" in replies[0]["text"]
         assert replies[1]["text"] in greetings
-        assert "/about_assistant" in [button["payload"] for button in replies[2]["buttons"]]
+        assert [button["payload"] for button in replies[2]["buttons"]] == [
+            "/ipt_topics",
+            "/log_incident",
+            "/mood_checkin",
+            "/show_entries",
+            "/safety_plan",
+            "/crisis_help",
+            "/about_assistant",
+        ]
         # The action server answers too.
         with urllib.request.urlopen(f"http://127.0.0.1:{assistant.action_port}/health") as r:
             assert r.status == 200
