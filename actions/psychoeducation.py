@@ -78,6 +78,17 @@ def sources_line(content: Psychoeducation, topic: Topic) -> str:
     return "; ".join(content.source_titles(topic))
 
 
+def offer_closest(
+    dispatcher: CollectingDispatcher, content: Psychoeducation, ranked: list[tuple[str, float]]
+) -> list[EventType]:
+    """Says it is not sure and lets the client pick: never a confident wrong answer."""
+    closest = [content.topics[topic_id] for topic_id, _ in ranked[:UNSURE_CHOICES]]
+    buttons = [topic_button(topic) for topic in closest] or menu_buttons(content)
+    buttons.append({"title": "All topics", "payload": "/ipt_topics"})
+    dispatcher.utter_message(response="utter_faq_unsure", buttons=buttons)
+    return []
+
+
 def answer(
     dispatcher: CollectingDispatcher,
     content: Psychoeducation,
@@ -105,11 +116,7 @@ class ActionAnswerQuestion(Action):
             return answer(dispatcher, content, content.topics[chosen])
         ranked = ranked_topics(tracker, content.topics)
         if not ranked or ranked[0][1] < context.settings().faq_answer_confidence:
-            closest = [content.topics[topic_id] for topic_id, _ in ranked[:UNSURE_CHOICES]]
-            buttons = [topic_button(topic) for topic in closest] or menu_buttons(content)
-            buttons.append({"title": "All topics", "payload": "/ipt_topics"})
-            dispatcher.utter_message(response="utter_faq_unsure", buttons=buttons)
-            return []
+            return offer_closest(dispatcher, content, ranked)
         best = content.topics[ranked[0][0]]
         second = ranked[1] if len(ranked) > 1 else None
         also = (

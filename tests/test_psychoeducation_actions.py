@@ -9,6 +9,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.fallback import ActionNotUnderstood
 from actions.psychoeducation import (
     ActionAnswerQuestion,
     ActionNameSource,
@@ -23,9 +24,15 @@ CONTENT = psychoeducation()
 def tracker(
     ranking: list[tuple[str, float]] | None = None,
     entities: list[dict[str, Any]] | None = None,
+    intents: list[str] | None = None,
     **slots: Any,
 ) -> Tracker:
-    message: dict[str, Any] = {"text": "a question", "intent": {"name": "faq"}}
+    intents = intents or ["faq"]
+    message: dict[str, Any] = {
+        "text": "a question",
+        "intent": {"name": intents[0]},
+        "intent_ranking": [{"name": name, "confidence": 0.3} for name in intents],
+    }
     if ranking is not None:
         message["response_selector"] = {
             "faq": {
@@ -147,3 +154,28 @@ def test_the_source_of_the_last_answer_is_named(settings: Any) -> None:
         assert CONTENT.sources[source] in said[0]["sources"]
     _, general = run(ActionNameSource(), tracker())
     assert general[0]["response"] == "utter_faq_source_general"
+
+
+def test_not_understood_offers_the_closest_topics_when_it_was_probably_an_ipt_question(
+    settings: Any,
+) -> None:
+    ranking = [("origins", 0.41), ("what_is_ipt", 0.3), ("evidence", 0.1)]
+    _, said = run(ActionNotUnderstood(), tracker(ranking, intents=["nlu_fallback", "faq"]))
+    assert said[0]["response"] == "utter_faq_unsure"
+    assert payloads(said[0]) == [
+        '/faq{"topic": "origins"}',
+        '/faq{"topic": "what_is_ipt"}',
+        '/faq{"topic": "evidence"}',
+        "/ipt_topics",
+    ]
+
+
+def test_not_understood_offers_the_menu_when_it_was_not_an_ipt_question(settings: Any) -> None:
+    ranking = [("origins", 0.9)]
+    _, said = run(ActionNotUnderstood(), tracker(ranking, intents=["nlu_fallback", "greet", "faq"]))
+    assert [message["response"] for message in said] == ["utter_default"]
+    _, said = run(
+        ActionNotUnderstood(),
+        tracker(ranking, intents=["nlu_fallback", "share_feelings"], faq_only=True),
+    )
+    assert [message["response"] for message in said] == ["utter_default_faq"]
