@@ -20,8 +20,10 @@ from bot.content.psychoeducation import (
 from bot.settings import PROJECT_ROOT
 
 HELDOUT = PROJECT_ROOT / "tests" / "data" / "psychoeducation_heldout.yml"
-# Written later by someone who never saw the training data; never used for tuning.
+# Written later by someone who never saw the training data.
 BLIND = PROJECT_ROOT / "tests" / "data" / "psychoeducation_blind.yml"
+# Written from the answers alone, never looked at for tuning.
+BLIND2 = PROJECT_ROOT / "tests" / "data" / "psychoeducation_blind2.yml"
 SEEDS = PROJECT_ROOT.parent / "shared" / "seeds"
 # What the issue asks the assistant to explain, at the least.
 REQUIRED_TOPICS = {
@@ -178,7 +180,7 @@ def test_the_generated_domain_has_an_answer_per_topic(tmp_path: Path) -> None:
         assert responses[topic.response] == [{"text": topic.answer}]
 
 
-@pytest.mark.parametrize("path", [HELDOUT, BLIND], ids=["heldout", "blind"])
+@pytest.mark.parametrize("path", [HELDOUT, BLIND, BLIND2], ids=["heldout", "blind", "blind 2"])
 def test_heldout_questions_cover_every_topic_and_are_not_training_data(path: Path) -> None:
     questions = heldout(path)
     topics = load_psychoeducation().topics
@@ -200,8 +202,8 @@ def test_questions_about_ipt_are_never_taken_for_a_crisis() -> None:
     from bot.crisis.detector import CrisisDetector
 
     detector = CrisisDetector.load()
-    # Not the blind set: two of its questions name bulimia and binge eating, and
-    # the lexicon deliberately answers those words with support lines whoever asks.
+    # Not the blind sets: three of their questions name bulimia or binge eating,
+    # and the lexicon deliberately answers those words with support lines whoever asks.
     questions = [q for intent, qs in heldout().items() if intent.startswith("faq/") for q in qs]
     questions += [e for examples in training_examples().values() for e in examples]
     flagged = [(q, d.category) for q in questions if (d := detector.detect(q))]
