@@ -71,17 +71,16 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
     return Database(url, FieldCipher([Fernet.generate_key().decode()]))
 
 
-@pytest.fixture(scope="module")
-def assistant(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, model_path: Path
-) -> Iterator[Any]:
-    """Both servers, started the way `make run` starts them, once per test module,
-    with the HTTP API on so a test can read a conversation's tracker."""
+@pytest.fixture(scope="session")
+def assistant(tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> Iterator[Any]:
+    """Both servers, started the way `make run` starts them, with the HTTP API on
+    so a test can read a conversation's tracker. Started once for the whole run
+    (a start loads the model, about a minute): every test talks as its own
+    client and looks only at that client's rows."""
     from bot.local_instance import LocalAssistant
 
-    module = request.module.__name__.rsplit(".", 1)[-1]
     running = LocalAssistant(
-        tmp_path_factory.mktemp(module), model_path, api_token="test-api-token-0123456789"
+        tmp_path_factory.mktemp("assistant"), model_path, api_token="test-api-token-0123456789"
     )
     running.start()
     yield running

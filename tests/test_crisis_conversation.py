@@ -72,7 +72,8 @@ def test_a_crisis_message_inside_the_form_stops_it_unsaved(assistant: LocalAssis
     # The crisis message did not become an answer, and nothing half-done was saved.
     assert tracker["slots"]["sp_coping"] is None
     with sqlite3.connect(assistant.data_dir / "ipt.db") as db:
-        assert db.execute("SELECT COUNT(*) FROM safety_plans").fetchone() == (0,)
+        saved = "SELECT COUNT(*) FROM safety_plans WHERE conversation_id = ?"
+        assert db.execute(saved, ("form",)).fetchone() == (0,)
     replies = texts(assistant.say("form", "yes i'm safe"))
     assert "safety plan" in replies[0]  # offered again, never pushed
 

@@ -60,7 +60,9 @@ def test_an_incident_step_by_step_is_saved_once_after_consent(assistant: LocalAs
     saved = last(assistant, s, "yes, save it")
     assert re.search(r"Saved\. Your reference is E-[2-9A-Z]{6}\.", saved)
     assert entry_count(assistant, s) == 1
-    [(who, what)] = rows(assistant, "SELECT who, what_happened FROM entries")
+    [(who, what)] = rows(
+        assistant, "SELECT who, what_happened FROM entries WHERE conversation_id = ?", s
+    )
     assert who.startswith("enc1:") and "sister" not in who and "walked out" not in what
 
 
