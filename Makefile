@@ -91,6 +91,7 @@ test: lint validate pytest rasa-test
 bench: train
 	$(PY) -m benchmarks.startup
 	$(PY) -m benchmarks.logging_load
+	$(PY) -m benchmarks.long_conversation
 
 # Crisis detection per layer, on the team suite and ../shared/eval-data, and the
 # questions about IPT per NLU pipeline on held-out examples (reports in docs/).

@@ -6,10 +6,16 @@ entries, and it is the only place an erasure can happen safely: the Rasa server
 saves the whole tracker after each turn, so rows deleted from outside would be
 written back. When an action sets the `data_erased` slot, the save removes every
 stored event of that conversation and keeps only what followed the erasure.
+
+A turn loads only the recent part of a long conversation, after a snapshot of
+the slots (bot/storage/tracker_window.py), so replies do not slow down as the
+conversation grows.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
 import logging
 import time
 from collections import OrderedDict
@@ -19,18 +25,22 @@ from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore
-from rasa.shared.core.events import SlotSet
+from rasa.shared.core.events import Event, SessionStarted, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.orm import declarative_base
 from sqlalchemy.types import TypeDecorator
 
 from bot.settings import SettingsError, load_settings
 from bot.storage.crypto import FieldCipher, cipher_for
+from bot.storage.tracker_window import Window, next_snapshot, snapshot_events
 
 logger = logging.getLogger(__name__)
 ERASED_SLOT = "data_erased"
 # Matches session_expiration_time in domain.yml: after that a conversation starts over.
 IDLE_SECONDS = 60 * 60
+# Where a tracker this store loaded keeps its Window (which events are stored).
+_WINDOW = "_ipt_window"
 
 
 class _SealedJSON(TypeDecorator):
@@ -68,6 +78,17 @@ class _SealedEvent(_Base):
     intent_name = sa.Column(sa.String(255))
     action_name = sa.Column(sa.String(255))
     data = sa.Column(_SealedJSON)
+
+
+class _Snapshot(_Base):
+    """Per conversation: slot values at the latest cut and the first event after it."""
+
+    __tablename__ = "tracker_snapshots"
+
+    sender_id = sa.Column(sa.String(255), primary_key=True)
+    first_event_id = sa.Column(sa.Integer, nullable=False)
+    slots = sa.Column(_SealedJSON, nullable=False)
+    timestamp = sa.Column(sa.Float, nullable=False)
 
 
 class ForgetfulMemory(InMemoryTrackerStore):
@@ -130,7 +151,38 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
         memory = self._in_memory()
         if memory is not None:
             return await memory.retrieve(sender_id)
-        return await super().retrieve(sender_id)
+        with self.session_scope() as session:
+            query = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
+            snapshot = self._current_snapshot(session, sender_id)
+            if snapshot is not None:
+                query = query.filter(self.SQLEvent.id >= snapshot.first_event_id)
+            rows = query.all()
+            if not rows or not self.domain:
+                return None
+            prefix = (
+                snapshot_events(json.loads(snapshot.slots), rows[0].timestamp) if snapshot else []
+            )
+            events = prefix + [json.loads(row.data) for row in rows]
+            ids = [row.id for row in rows]
+        tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        setattr(tracker, _WINDOW, Window(prefix=len(prefix), ids=ids))
+        return tracker
+
+    def _current_snapshot(self, session: Any, sender_id: str) -> _Snapshot | None:
+        """The conversation's snapshot, unless a new session began after its cut."""
+        snapshot = session.get(_Snapshot, sender_id)
+        if snapshot is None:
+            return None
+        newer_session = (
+            session.query(self.SQLEvent.id)
+            .filter(
+                self.SQLEvent.sender_id == sender_id,
+                self.SQLEvent.type_name == SessionStarted.type_name,
+                self.SQLEvent.id > snapshot.first_event_id,
+            )
+            .first()
+        )
+        return None if newer_session else snapshot
 
     async def retrieve_full_tracker(self, conversation_id: str) -> DialogueStateTracker | None:
         memory = self._in_memory()
@@ -149,20 +201,56 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
         if memory is not None:
             await memory.save(tracker)
             return
-        erased_at = _last_erasure(tracker)
-        if erased_at is None:
-            await super().save(tracker)
-            return
-        kept = DialogueStateTracker.from_events(
-            tracker.sender_id, list(tracker.events)[erased_at + 1 :], slots=self.domain.slots
-        )
+        sender_id = tracker.sender_id
         with self.session_scope() as session:
-            session.query(self.SQLEvent).filter(
-                self.SQLEvent.sender_id == tracker.sender_id
-            ).delete(synchronize_session=False)
+            window = getattr(tracker, _WINDOW, None)
+            if window is None:
+                # Not loaded by this store (a new conversation): as Rasa does, the
+                # session's stored events are the first ones of the tracker.
+                stored = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
+                window = Window(
+                    prefix=0, ids=[row.id for row in stored.with_entities(self.SQLEvent.id)]
+                )
+            new = list(itertools.islice(tracker.events, window.stored, None))
+            erased_at = _last_erasure(new)
+            if erased_at is not None:
+                for table in (self.SQLEvent, _Snapshot):
+                    session.query(table).filter(table.sender_id == sender_id).delete(
+                        synchronize_session=False
+                    )
+                new = new[erased_at + 1 :]
+                window = Window(prefix=len(tracker.events) - len(new), may_snapshot=False)
+            rows = [self._row(sender_id, event) for event in new]
+            session.add_all(rows)
+            session.flush()
+            window.ids.extend(row.id for row in rows)
+            snapshot = next_snapshot(tracker, window, self.domain.slots if self.domain else [])
+            if snapshot is not None:
+                first_event_id, slots = snapshot
+                session.merge(
+                    _Snapshot(
+                        sender_id=sender_id,
+                        first_event_id=first_event_id,
+                        slots=json.dumps(slots),
+                        timestamp=time.time(),
+                    )
+                )
             session.commit()
-        if kept.events:
-            await super().save(kept)
+        setattr(tracker, _WINDOW, window)
+        if self.event_broker is not None:
+            await self._stream_new_events(self.event_broker, new, sender_id)
+
+    def _row(self, sender_id: str, event: Event) -> _SealedEvent:
+        """An events row in Rasa's layout (the same columns its SQL store writes)."""
+        data = event.as_dict()
+        return self.SQLEvent(
+            sender_id=sender_id,
+            type_name=event.type_name,
+            timestamp=data.get("timestamp"),
+            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            action_name=data.get("name"),
+            data=json.dumps(data),
+        )
 
     def delete_older_than(self, cutoff: datetime) -> int:
         """Retention: removes events recorded before `cutoff` (all conversations)."""
@@ -174,13 +262,17 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
                 .filter(self.SQLEvent.timestamp < cutoff.timestamp())
                 .delete(synchronize_session=False)
             )
+            # A snapshot holds slot values from before its cut: it ages with them.
+            session.query(_Snapshot).filter(_Snapshot.timestamp < cutoff.timestamp()).delete(
+                synchronize_session=False
+            )
             session.commit()
             return removed
 
 
-def _last_erasure(tracker: DialogueStateTracker) -> int | None:
-    for index in range(len(tracker.events) - 1, -1, -1):
-        event = tracker.events[index]
+def _last_erasure(events: list[Event]) -> int | None:
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
         if isinstance(event, SlotSet) and event.key == ERASED_SLOT and event.value:
             return index
     return None
