@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from abc import abstractmethod
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -71,6 +72,14 @@ STOP_PHRASES = frozenset(
 )
 STOPPED_SLOT = "form_stopped"
 MAX_TEXT = 2000
+# Inside a form, a message the classifier reads as a question about IPT (`faq`,
+# which domain.yml keeps out of every answer) is one only if it is put as a
+# question. "that she would listen" is an answer, however IPT-like its words.
+QUESTION = re.compile(
+    r"\?|^\W*(what|whats|how|why|when|where|who|which|is|are|can|could|does|do|should|"
+    r"tell me|explain|define|describe|meaning of)\b",
+    re.IGNORECASE,
+)
 
 Validator = Callable[..., dict[str, Any]]
 
@@ -107,9 +116,23 @@ class FreeTextFormValidation(FormValidationAction):
     ) -> list[EventType]:
         events = await super().get_extraction_events(dispatcher, tracker, domain)
         text = (tracker.latest_message or {}).get("text") or ""
-        if tracker.get_slot("requested_slot") and is_stop(text):
+        requested = tracker.get_slot("requested_slot")
+        if requested and is_stop(text):
             events.append(SlotSet(STOPPED_SLOT, True))
+        elif requested and _intent(tracker) == "faq" and not QUESTION.search(text):
+            events.append(SlotSet(requested, text))
+        if tracker.get_slot("requested_slot") is None:
+            # The form is starting: take what the opening message already says.
+            events += [
+                SlotSet(slot, value)
+                for slot, value in self.read_opening(tracker).items()
+                if tracker.get_slot(slot) is None
+            ]
         return events
+
+    def read_opening(self, tracker: Tracker) -> dict[str, Any]:
+        """Answers the message that opened the form already gives ("log my mood, 6/10")."""
+        return {}
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
@@ -142,6 +165,10 @@ class FreeTextFormValidation(FormValidationAction):
             )
             return None
         return text
+
+
+def _intent(tracker: Tracker) -> str | None:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
 
 
 def _phrase(text: str) -> str:

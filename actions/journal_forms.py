@@ -76,17 +76,7 @@ class JournalFormValidation(FreeTextFormValidation):
         events = await super().get_extraction_events(dispatcher, tracker, domain)
         if tracker.get_slot(CONSENT_SLOT) is None and await self._consented_before(tracker):
             events.append(SlotSet(CONSENT_SLOT, AGREED))
-        if tracker.get_slot("requested_slot") is None:
-            # The form is starting: take what the opening message already says.
-            events += [
-                SlotSet(slot, value)
-                for slot, value in self.read_opening(tracker).items()
-                if tracker.get_slot(slot) is None
-            ]
         return events
-
-    def read_opening(self, tracker: Tracker) -> dict[str, Any]:
-        return {}
 
     async def _consented_before(self, tracker: Tracker) -> bool:
         try:
