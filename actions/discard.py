@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.forms import STOPPED_SLOT
 
 # Slots that hold a form's unsaved answers, by prefix (domain.yml).
-FORM_SLOT_PREFIXES = ("inc_", "ci_", "sp_")
+FORM_SLOT_PREFIXES = ("inc_", "ci_", "sp_", "rem_")
 
 
 def discard(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:

@@ -13,6 +13,7 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import context
+from actions.reminders import rearm
 
 
 class ActionSessionStart(Action):
@@ -33,4 +34,5 @@ class ActionSessionStart(Action):
             response="utter_disclosure_faq" if faq_only else "utter_disclosure"
         )
         mode = [SlotSet("faq_only", True)] if faq_only else []
-        return [SessionStarted(), *carried, *mode, ActionExecuted("action_listen")]
+        # After SessionStarted: Rasa drops a reminder not set in the current session.
+        return [SessionStarted(), *carried, *mode, *rearm(tracker), ActionExecuted("action_listen")]

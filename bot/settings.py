@@ -13,6 +13,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
@@ -41,6 +42,7 @@ DEFAULTS: dict[str, str] = {
     "PAIRING_CODE_DAYS": "7",
     "FAQ_ONLY": "false",
     "FAQ_ANSWER_CONFIDENCE": "0.5",
+    "REMINDER_TIMEZONE": "UTC",
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -77,6 +79,7 @@ class Settings:
     pairing_code_days: int = 7
     faq_only: bool = False
     faq_answer_confidence: float = 0.5
+    reminder_timezone: str = "UTC"
 
     @property
     def rest_webhook_url(self) -> str:
@@ -156,6 +159,15 @@ def load_settings(
 
     faq_confidence = _fraction(get("FAQ_ANSWER_CONFIDENCE"), "FAQ_ANSWER_CONFIDENCE")
 
+    reminder_zone = get("REMINDER_TIMEZONE")
+    try:
+        ZoneInfo(reminder_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"REMINDER_TIMEZONE must be a time zone name such as Europe/London or "
+            f"America/New_York, not {reminder_zone!r}"
+        ) from None
+
     log_level = get("LOG_LEVEL").upper()
     if log_level not in _LOG_LEVELS:
         raise SettingsError(f"LOG_LEVEL must be one of {sorted(_LOG_LEVELS)}, not {log_level!r}")
@@ -184,6 +196,7 @@ def load_settings(
         pairing_code_days=pairing_days,
         faq_only=_flag(get("FAQ_ONLY"), "FAQ_ONLY"),
         faq_answer_confidence=faq_confidence,
+        reminder_timezone=reminder_zone,
     )
 
 

@@ -15,6 +15,7 @@ from rasa.shared.core.events import (
     ActionExecuted,
     ActiveLoop,
     BotUttered,
+    ReminderScheduled,
     SessionStarted,
     SlotSet,
     UserUttered,
@@ -195,7 +196,7 @@ def test_a_long_conversation_loads_a_bounded_window_with_the_same_state(long_sto
     assert [e.as_dict() for e in full.events] == [e.as_dict() for e in everything]
     assert len(_raw(url)) == len(everything)
     with create_engine(url).connect() as connection:
-        sealed = connection.execute(text("SELECT slots FROM tracker_snapshots")).scalars().all()
+        sealed = connection.execute(text("SELECT state FROM tracker_snapshots")).scalars().all()
     assert len(sealed) == 1 and sealed[0].startswith("enc1:") and "topic" not in sealed[0]
 
 
@@ -249,3 +250,22 @@ def test_retention_also_drops_old_snapshots(long_store: Any) -> None:
     with create_engine(url).connect() as connection:
         assert connection.execute(text("SELECT COUNT(*) FROM tracker_snapshots")).scalar() == 0
     assert asyncio.run(tracker_store.retrieve("c1")) is None
+
+
+def test_a_scheduled_reminder_stays_loaded_however_long_the_conversation(long_store: Any) -> None:
+    tracker_store, _ = long_store
+    due = datetime.now(timezone.utc).replace(year=datetime.now().year + 1)
+    tracker = DialogueStateTracker("c1", LONG_DOMAIN.slots)
+    for event in [
+        ReminderScheduled("EXTERNAL_checkin_reminder", due, name="checkin_reminder"),
+        ReminderScheduled("EXTERNAL_checkin_reminder", due, name="checkin_reminder"),
+        ActionExecuted("action_listen"),
+    ]:
+        tracker.update(event)
+    asyncio.run(tracker_store.save(tracker))
+    for _ in _converse(tracker_store, "c1", range(1, 120)):
+        pass
+    loaded = asyncio.run(tracker_store.retrieve("c1"))
+    assert len(loaded.events) < 200  # the first events are long out of the window
+    reminders = [e.name for e in loaded.events if isinstance(e, ReminderScheduled)]
+    assert reminders == ["checkin_reminder"]

@@ -81,13 +81,14 @@ class _SealedEvent(_Base):
 
 
 class _Snapshot(_Base):
-    """Per conversation: slot values at the latest cut and the first event after it."""
+    """Per conversation: slot values and pending reminders at the latest cut
+    (tracker_window.state_before), and the first event after it."""
 
     __tablename__ = "tracker_snapshots"
 
     sender_id = sa.Column(sa.String(255), primary_key=True)
     first_event_id = sa.Column(sa.Integer, nullable=False)
-    slots = sa.Column(_SealedJSON, nullable=False)
+    state = sa.Column(_SealedJSON, nullable=False)
     timestamp = sa.Column(sa.Float, nullable=False)
 
 
@@ -160,7 +161,7 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
             if not rows or not self.domain:
                 return None
             prefix = (
-                snapshot_events(json.loads(snapshot.slots), rows[0].timestamp) if snapshot else []
+                snapshot_events(json.loads(snapshot.state), rows[0].timestamp) if snapshot else []
             )
             events = prefix + [json.loads(row.data) for row in rows]
             ids = [row.id for row in rows]
@@ -226,12 +227,12 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
             window.ids.extend(row.id for row in rows)
             snapshot = next_snapshot(tracker, window, self.domain.slots if self.domain else [])
             if snapshot is not None:
-                first_event_id, slots = snapshot
+                first_event_id, state = snapshot
                 session.merge(
                     _Snapshot(
                         sender_id=sender_id,
                         first_event_id=first_event_id,
-                        slots=json.dumps(slots),
+                        state=json.dumps(state),
                         timestamp=time.time(),
                     )
                 )

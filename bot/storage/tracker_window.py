@@ -5,9 +5,10 @@ message, and every policy and every action-server call then walks all of it, so
 a reply got slower with each turn (about five times slower by turn 300,
 docs/long-conversation.md). The policies only look a few turns back (TEDPolicy
 and MemoizationPolicy: max_history 5; rules are short), and everything older
-that still matters is in the slots. So the tracker store keeps, per conversation,
-a snapshot: the slot values at a clean cut (the assistant listening, no form
-running) and the first event after it. A turn loads the snapshot plus the events
+that still matters is in the slots and the reminders still due. So the tracker
+store keeps, per conversation, a snapshot: the slot values and pending reminders
+at a clean cut (the assistant listening, no form running) and the first event
+after it. A turn loads the snapshot plus the events
 since the cut, a window of KEEP_EVENTS to MAX_TAIL_EVENTS events, however long
 the conversation is. Every event is still stored; only what is loaded changes.
 """
@@ -23,6 +24,7 @@ from rasa.shared.core.events import (
     ActionExecuted,
     ActiveLoop,
     Event,
+    ReminderScheduled,
     Restarted,
     SessionStarted,
     SlotSet,
@@ -54,9 +56,14 @@ class Window:
         return self.prefix + len(self.ids)
 
 
-def snapshot_events(slots: dict[str, Any], timestamp: float | None) -> list[dict[str, Any]]:
-    """The snapshot as events that go in front of the loaded tail."""
-    return [SlotSet(name, value, timestamp=timestamp).as_dict() for name, value in slots.items()]
+def snapshot_events(state: dict[str, Any], timestamp: float | None) -> list[dict[str, Any]]:
+    """The snapshot as events that go in front of the loaded tail: Rasa fires a due
+    reminder only if its ReminderScheduled event is among the loaded events."""
+    slots = [
+        SlotSet(name, value, timestamp=timestamp).as_dict()
+        for name, value in state.get("slots", {}).items()
+    ]
+    return [*slots, *state.get("reminders", [])]
 
 
 def clean_cut(events: Sequence[Event], start: int, latest: int) -> int | None:
@@ -81,18 +88,29 @@ def clean_cut(events: Sequence[Event], start: int, latest: int) -> int | None:
     return found
 
 
-def slots_before(sender_id: str, events: Sequence[Event], slots: list[Slot]) -> dict[str, Any]:
-    """The slot values that differ from their initial value after `events`."""
+def state_before(sender_id: str, events: Sequence[Event], slots: list[Slot]) -> dict[str, Any]:
+    """What `events` leave behind: the slot values that differ from their initial
+    value, and the latest reminder of each name scheduled in the session."""
     tracker = DialogueStateTracker.from_events(sender_id, list(events), slots=slots)
-    return {
+    values = {
         name: slot.value for name, slot in tracker.slots.items() if slot.value != slot.initial_value
     }
+    # As Rasa judges a due reminder: valid while its ReminderScheduled is in the
+    # session. Cancelling removes the job from the scheduler, not this event (and
+    # Rasa stores a ReminderCancelled without its name anyway).
+    pending: dict[str, ReminderScheduled] = {}
+    for event in events:
+        if isinstance(event, (Restarted, SessionStarted)):
+            pending.clear()
+        elif isinstance(event, ReminderScheduled):
+            pending[event.name] = event
+    return {"slots": values, "reminders": [r.as_dict() for r in pending.values()]}
 
 
 def next_snapshot(
     tracker: DialogueStateTracker, window: Window, slots: list[Slot]
 ) -> tuple[int, dict[str, Any]] | None:
-    """(first event id, slot values) for a new cut, when the loaded tail has grown
+    """(first event id, state_before the cut) for a new cut, when the loaded tail has grown
     past MAX_TAIL_EVENTS and a clean cut leaves at least KEEP_EVENTS; else None."""
     if not window.may_snapshot or len(window.ids) <= MAX_TAIL_EVENTS:
         return None
@@ -100,4 +118,4 @@ def next_snapshot(
     cut = clean_cut(events, window.prefix, window.stored - KEEP_EVENTS)
     if cut is None:
         return None
-    return window.ids[cut - window.prefix], slots_before(tracker.sender_id, events[:cut], slots)
+    return window.ids[cut - window.prefix], state_before(tracker.sender_id, events[:cut], slots)
