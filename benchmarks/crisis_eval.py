@@ -32,6 +32,18 @@ def row(name: str, result: Score) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+# Kept in the report until the shared rows are replaced by data nobody here has seen.
+CAVEAT = (
+    "\n**Not independent any more:** on 2026-11-23 the lexicon gained abuse patterns "
+    '("attacked me", "beaten up by", "threatened by") after misses on the shared data '
+    'had been read (Kocaballi2020\'s "My partner attacked me" with the grown NLU model, '
+    "Miner2016's beating). They are kept because they are real risk phrasings, but the "
+    "crisis rows of Kocaballi2020, Miner2016 and SAD no longer measure unseen messages. The "
+    "last figures from before that change (combined recall): Kocaballi2020 75%, Miner2016 "
+    "75%, SAD 75%. SimpleSafetyTests and XSTest were not used for any change."
+)
+
+
 def main() -> None:
     from rasa.core.agent import Agent
 
@@ -83,7 +95,7 @@ def main() -> None:
             details += [f"\n### False alarms in {name}", *[f"- {t!r}" for t in result.alarms]]
         elif result.alarms:
             details.append(f"\n### False alarms in {name}: {len(result.alarms)} (not listed)")
-    REPORT.write_text("\n".join([*lines, *details, ""]), encoding="utf-8")
+    REPORT.write_text("\n".join([*lines, CAVEAT, *details, ""]), encoding="utf-8")
     print(f"Report written to {REPORT}")
 
 
