@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -172,9 +173,21 @@ def _converse(tracker_store: EncryptedSQLTrackerStore, sender: str, turns: range
         yield loaded, tracker, everything
 
 
-@pytest.fixture()
-def long_store(tmp_path: Path) -> tuple[EncryptedSQLTrackerStore, str]:
-    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+@pytest.fixture(params=["sqlite", "postgresql"])
+def long_store(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> tuple[EncryptedSQLTrackerStore, str]:
+    """The store on SQLite, and on PostgreSQL too when TEST_POSTGRES_URL names a
+    scratch database (its Rasa tables are emptied first)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    else:
+        url = os.environ.get("TEST_POSTGRES_URL", "")
+        if not url:
+            pytest.skip("TEST_POSTGRES_URL is not set")
+        with create_engine(url).begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS events, tracker_snapshots"))
+            connection.execute(text("DROP SEQUENCE IF EXISTS events_seq"))
     cipher = FieldCipher([Fernet.generate_key().decode()])
     return EncryptedSQLTrackerStore(domain=LONG_DOMAIN, host=url, cipher=cipher), url
 
