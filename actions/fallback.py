@@ -40,7 +40,7 @@ class ActionNotUnderstood(Action):
             content = await in_thread(psychoeducation)
             ranked = ranked_topics(tracker, content.topics)
             if ranked:
-                return offer_closest(dispatcher, content, ranked)
+                return offer_closest(dispatcher, tracker, content, ranked)
         faq_only = bool(tracker.get_slot("faq_only"))
         dispatcher.utter_message(response="utter_default_faq" if faq_only else "utter_default")
         return []

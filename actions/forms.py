@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from abc import abstractmethod
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -11,6 +10,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
+
+from bot.nlp.questions import is_question
 
 # What a client types to leave an optional question out. "No" and "nothing" are
 # not here: "what did you say?" - "nothing" is an answer worth keeping.
@@ -72,14 +73,6 @@ STOP_PHRASES = frozenset(
 )
 STOPPED_SLOT = "form_stopped"
 MAX_TEXT = 2000
-# Inside a form, a message the classifier reads as a question about IPT (`faq`,
-# which domain.yml keeps out of every answer) is one only if it is put as a
-# question. "that she would listen" is an answer, however IPT-like its words.
-QUESTION = re.compile(
-    r"\?|^\W*(what|whats|how|why|when|where|who|which|is|are|can|could|does|do|should|"
-    r"tell me|explain|define|describe|meaning of)\b",
-    re.IGNORECASE,
-)
 
 Validator = Callable[..., dict[str, Any]]
 
@@ -119,7 +112,9 @@ class FreeTextFormValidation(FormValidationAction):
         requested = tracker.get_slot("requested_slot")
         if requested and is_stop(text):
             events.append(SlotSet(STOPPED_SLOT, True))
-        elif requested and _intent(tracker) == "faq" and not QUESTION.search(text):
+        elif requested and _intent(tracker) == "faq" and not is_question(text):
+            # domain.yml keeps `faq` out of every answer; a remark the classifier took
+            # for an IPT question ("that she would listen") is still the answer.
             events.append(SlotSet(requested, text))
         if tracker.get_slot("requested_slot") is None:
             # The form is starting: take what the opening message already says.

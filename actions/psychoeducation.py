@@ -23,6 +23,7 @@ from bot.content.psychoeducation import (
     Topic,
     psychoeducation,
 )
+from bot.nlp.questions import is_question
 
 TOPIC_SLOT = "faq_topic"
 DEPTH_SLOT = "faq_depth"
@@ -79,13 +80,20 @@ def sources_line(content: Psychoeducation, topic: Topic) -> str:
 
 
 def offer_closest(
-    dispatcher: CollectingDispatcher, content: Psychoeducation, ranked: list[tuple[str, float]]
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    content: Psychoeducation,
+    ranked: list[tuple[str, float]],
 ) -> list[EventType]:
-    """Says it is not sure and lets the client pick: never a confident wrong answer."""
+    """Says it is not sure and lets the client pick: never a confident wrong answer.
+    A remark rather than a question ("work has been a lot lately") is first
+    acknowledged as one: it is more likely someone telling how they are."""
     closest = [content.topics[topic_id] for topic_id, _ in ranked[:UNSURE_CHOICES]]
     buttons = [topic_button(topic) for topic in closest] or menu_buttons(content)
     buttons.append({"title": "All topics", "payload": "/ipt_topics"})
-    dispatcher.utter_message(response="utter_faq_unsure", buttons=buttons)
+    text = (tracker.latest_message or {}).get("text") or ""
+    response = "utter_faq_unsure" if is_question(text) else "utter_faq_unsure_remark"
+    dispatcher.utter_message(response=response, buttons=buttons)
     return []
 
 
@@ -116,7 +124,7 @@ class ActionAnswerQuestion(Action):
             return answer(dispatcher, content, content.topics[chosen])
         ranked = ranked_topics(tracker, content.topics)
         if not ranked or ranked[0][1] < context.settings().faq_answer_confidence:
-            return offer_closest(dispatcher, content, ranked)
+            return offer_closest(dispatcher, tracker, content, ranked)
         best = content.topics[ranked[0][0]]
         second = ranked[1] if len(ranked) > 1 else None
         also = (

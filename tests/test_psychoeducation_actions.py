@@ -25,11 +25,12 @@ def tracker(
     ranking: list[tuple[str, float]] | None = None,
     entities: list[dict[str, Any]] | None = None,
     intents: list[str] | None = None,
+    text: str = "what does that mean?",
     **slots: Any,
 ) -> Tracker:
     intents = intents or ["faq"]
     message: dict[str, Any] = {
-        "text": "a question",
+        "text": text,
         "intent": {"name": intents[0]},
         "intent_ranking": [{"name": name, "confidence": 0.3} for name in intents],
     }
@@ -88,6 +89,18 @@ def test_an_unsure_ranking_says_so_and_offers_the_closest_topics(settings: Any) 
         "/ipt_topics",
     ]
     assert slots == {}  # nothing answered, so "tell me more" has nothing to go deeper on
+
+
+def test_an_unsure_reading_of_a_remark_acknowledges_it_before_offering_topics(
+    settings: Any,
+) -> None:
+    ranking = [("diagnosis", 0.3), ("limits", 0.2)]
+    remark = tracker(ranking, text="work has been crazy and my boss keeps shouting")
+    _, said = run(ActionAnswerQuestion(), remark)
+    assert said[0]["response"] == "utter_faq_unsure_remark"
+    assert payloads(said[0])[-1] == "/ipt_topics"
+    _, said = run(ActionAnswerQuestion(), tracker(ranking, text="how long does it last"))
+    assert said[0]["response"] == "utter_faq_unsure"
 
 
 def test_the_confidence_needed_comes_from_the_settings(settings: Any, monkeypatch: Any) -> None:
