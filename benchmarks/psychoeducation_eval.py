@@ -41,6 +41,8 @@ OFFERED_CHOICES = 3
 REPORT = PROJECT_ROOT / "docs" / "psychoeducation-eval.md"
 WORK = PROJECT_ROOT / "build" / "eval"
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+# Everyday-stress remarks from the shared evaluation data (SAD): measuring only.
+SHARED = PROJECT_ROOT.parent / "shared" / "eval-data" / "crisis_benchmark.csv"
 
 # Rasa's default pipeline, as `rasa init` writes it (rasa 3.6), with fixed seeds
 # so that runs compare, and the FAQ retrieval intent named.
@@ -188,6 +190,46 @@ def evaluate(model: Path, cases: list[tuple[str, str]]) -> Outcome:
     return outcome
 
 
+def remarks_taken_for_questions(model: Path, threshold: float) -> str | None:
+    """How the assistant meets ordinary remarks about stress (SAD's not_crisis rows):
+    a report line, or None without ../shared. Only `faq` readings are counted: an
+    IPT answer to a remark is a wrong answer, and an "is this what you asked?"
+    reply is the wrong tone unless the message was put as a question."""
+    if not SHARED.is_file():
+        return None
+    import csv
+
+    from rasa.core.agent import Agent
+
+    from bot.nlp.questions import is_question
+
+    with SHARED.open(encoding="utf-8", newline="") as handle:
+        remarks = [
+            row["text"]
+            for row in csv.DictReader(handle)
+            if row["source"] == "SAD" and row["expected"] == "not_crisis"
+        ]
+    agent = Agent.load(str(model))
+    loop = asyncio.new_event_loop()
+    counts: Counter[str] = Counter()
+    for text in remarks:
+        parsed = loop.run_until_complete(agent.parse_message(text))
+        if (parsed.get("intent") or {}).get("name") != "faq":
+            continue
+        response = ((parsed.get("response_selector") or {}).get("faq") or {}).get("response", {})
+        if float(response.get("confidence") or 0.0) >= threshold:
+            counts["answered"] += 1
+        else:
+            counts["unsure, as a question" if is_question(text) else "unsure, as a remark"] += 1
+    n = len(remarks)
+    return (
+        f"Everyday-stress remarks ({n} from SAD, ../shared/eval-data, project model): "
+        f"answered with an IPT topic {counts['answered'] / n:.1%}; read as an unclear IPT "
+        f"question and acknowledged as a remark {counts['unsure, as a remark'] / n:.1%}; "
+        f"offered topics as a question {counts['unsure, as a question'] / n:.1%}."
+    )
+
+
 def f1_scores(outcome: Outcome) -> tuple[float, float]:
     from sklearn.metrics import f1_score
 
@@ -302,6 +344,9 @@ def main() -> None:
             f"| {name} | {set_name} | {weighted:.3f} | {macro:.3f} | {selection:.3f} | "
             f"{behaviour(outcome, limit)} |"
         )
+    remarks = remarks_taken_for_questions(settings.model_path, limit)
+    if remarks:
+        lines += ["", remarks]
     for (name, set_name), outcome in results.items():
         lines += [
             "",
