@@ -49,6 +49,17 @@ def parse(agent: Any, event_loop_session: asyncio.AbstractEventLoop):
     return _parse
 
 
+def scratch_url(request: pytest.FixtureRequest, sqlite_file: Path) -> str:
+    """For a fixture with params ["sqlite", "postgresql"]: a SQLite file, or the
+    scratch PostgreSQL database TEST_POSTGRES_URL names (skipped when it is unset)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{sqlite_file}"
+    url = os.environ.get("TEST_POSTGRES_URL", "")
+    if not url:
+        pytest.skip("TEST_POSTGRES_URL is not set")
+    return url
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
     """A migrated database with its own key: SQLite in a temporary folder, and
@@ -60,12 +71,8 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
     from bot.storage.database import Database
     from bot.storage.migrate import alembic_config, upgrade
 
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'data' / 'ipt.db'}"
-    else:
-        url = os.environ.get("TEST_POSTGRES_URL", "")
-        if not url:
-            pytest.skip("TEST_POSTGRES_URL is not set")
+    url = scratch_url(request, tmp_path / "data" / "ipt.db")
+    if request.param == "postgresql":
         command.downgrade(alembic_config(url), "base")
     upgrade(url)
     return Database(url, FieldCipher([Fernet.generate_key().decode()]))

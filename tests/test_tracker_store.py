@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,6 +26,7 @@ from sqlalchemy import create_engine, text
 from bot.storage.crypto import FieldCipher
 from bot.storage.tracker_store import ERASED_SLOT, EncryptedSQLTrackerStore, ForgetfulMemory
 from bot.storage.tracker_window import MAX_TAIL_EVENTS
+from tests.conftest import scratch_url
 
 DOMAIN = Domain.from_dict(
     {
@@ -179,12 +179,8 @@ def long_store(
 ) -> tuple[EncryptedSQLTrackerStore, str]:
     """The store on SQLite, and on PostgreSQL too when TEST_POSTGRES_URL names a
     scratch database (its Rasa tables are emptied first)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'tracker.db'}"
-    else:
-        url = os.environ.get("TEST_POSTGRES_URL", "")
-        if not url:
-            pytest.skip("TEST_POSTGRES_URL is not set")
+    url = scratch_url(request, tmp_path / "tracker.db")
+    if request.param == "postgresql":
         with create_engine(url).begin() as connection:
             connection.execute(text("DROP TABLE IF EXISTS events, tracker_snapshots"))
             connection.execute(text("DROP SEQUENCE IF EXISTS events_seq"))
