@@ -62,6 +62,8 @@ def test_other_database_urls_pass_through_unchanged(tmp_path: Path) -> None:
         ({"TRACKER_STORE_URL": "not a url"}, "TRACKER_STORE_URL is not a database URL"),
         ({"TRACKER_STORE_URL": "sqlite://"}, "in-memory"),
         ({"ACTION_ENDPOINT_URL": "localhost:5055"}, "ACTION_ENDPOINT_URL must be"),
+        ({"REMINDER_TIMEZONE": "Mars/Olympus"}, "REMINDER_TIMEZONE must be a time zone"),
+        ({"REMINDER_TIMEZONE": "../../etc/passwd"}, "REMINDER_TIMEZONE must be a time zone"),
     ],
 )
 def test_bad_values_are_refused_with_a_message_naming_the_variable(
