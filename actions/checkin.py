@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.discard import discard
 from actions.entry_saving import PENDING_SLOT, save_entry
-from actions.forms import STOPPED_SLOT, answer
+from actions.forms import STOPPED_SLOT, answer, latest_text
 from actions.journal_forms import CONSENT_SLOT, DECLINED, JournalFormValidation
 from bot.journal.quick_entry import read_checkin
 from bot.storage.entries import EntryData
@@ -31,7 +31,7 @@ class ValidateCheckinForm(JournalFormValidation):
         return "validate_checkin_form"
 
     def read_opening(self, tracker: Tracker) -> dict[str, Any]:
-        found = read_checkin((tracker.latest_message or {}).get("text") or "")
+        found = read_checkin(latest_text(tracker))
         slots = {}
         if "mood" in found:
             slots["ci_mood"] = str(found["mood"])

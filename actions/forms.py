@@ -108,7 +108,7 @@ class FreeTextFormValidation(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         events = await super().get_extraction_events(dispatcher, tracker, domain)
-        text = (tracker.latest_message or {}).get("text") or ""
+        text = latest_text(tracker)
         requested = tracker.get_slot("requested_slot")
         if requested and is_stop(text):
             events.append(SlotSet(STOPPED_SLOT, True))
@@ -116,7 +116,7 @@ class FreeTextFormValidation(FormValidationAction):
             # domain.yml keeps `faq` out of every answer; a remark the classifier took
             # for an IPT question ("that she would listen") is still the answer.
             events.append(SlotSet(requested, text))
-        if tracker.get_slot("requested_slot") is None:
+        if requested is None:
             # The form is starting: take what the opening message already says.
             events += [
                 SlotSet(slot, value)
@@ -160,6 +160,11 @@ class FreeTextFormValidation(FormValidationAction):
             )
             return None
         return text
+
+
+def latest_text(tracker: Tracker) -> str:
+    """What the client just typed ("" when there is no message)."""
+    return (tracker.latest_message or {}).get("text") or ""
 
 
 def _intent(tracker: Tracker) -> str | None:

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.discard import discard
 from actions.entry_saving import PENDING_SLOT, save_entry
-from actions.forms import SKIPPED, STOPPED_SLOT, answer, is_skip
+from actions.forms import SKIPPED, STOPPED_SLOT, answer, is_skip, latest_text
 from actions.journal_forms import CONSENT_SLOT, DECLINED, JournalFormValidation, yes_or_no
 from bot.journal.problem_area import AREA_NAMES, read_problem_area
 from bot.journal.quick_entry import read_incident
@@ -110,7 +110,7 @@ class ValidateIncidentForm(JournalFormValidation):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         events = await super().get_extraction_events(dispatcher, tracker, domain)
-        text = ((tracker.latest_message or {}).get("text") or "").lower()
+        text = latest_text(tracker).lower()
         requested = tracker.get_slot("requested_slot")
         if requested and requested != CONFIRM and re.search(r"\bskip (?:the )?rest\b", text):
             # The client is in a hurry: leave every optional question still open.

@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import context
 from actions.context import in_thread
+from actions.forms import latest_text
 from bot.content.psychoeducation import (
     RETRIEVAL_INTENT,
     Psychoeducation,
@@ -91,8 +92,8 @@ def offer_closest(
     closest = [content.topics[topic_id] for topic_id, _ in ranked[:UNSURE_CHOICES]]
     buttons = [topic_button(topic) for topic in closest] or menu_buttons(content)
     buttons.append({"title": "All topics", "payload": "/ipt_topics"})
-    text = (tracker.latest_message or {}).get("text") or ""
-    response = "utter_faq_unsure" if is_question(text) else "utter_faq_unsure_remark"
+    asked = is_question(latest_text(tracker))
+    response = "utter_faq_unsure" if asked else "utter_faq_unsure_remark"
     dispatcher.utter_message(response=response, buttons=buttons)
     return []
 

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import context
 from actions.discard import discard
-from actions.forms import STOPPED_SLOT, FreeTextFormValidation
+from actions.forms import STOPPED_SLOT, FreeTextFormValidation, latest_text
 from bot.journal.reminders import (
     REMINDER_INTENT,
     can_deliver,
@@ -45,7 +45,7 @@ class ValidateReminderForm(FreeTextFormValidation):
         return await super().required_slots(domain_slots, dispatcher, tracker, domain)
 
     def read_opening(self, tracker: Tracker) -> dict[str, Any]:
-        reading = read_time_of_day((tracker.latest_message or {}).get("text") or "")
+        reading = read_time_of_day(latest_text(tracker))
         return {TIME_SLOT: stored(reading.value)} if reading.value else {}
 
     def validate_rem_time(
