@@ -79,6 +79,11 @@ def test_the_next_reminder_is_the_next_time_that_clock_shows() -> None:
     # 8am in New York, asked at 20:00 UTC (15:00 there): 13:00 UTC the next day.
     new_york = next_occurrence(time(8, 0), due, "America/New_York")
     assert new_york.astimezone(timezone.utc) == datetime(2026, 11, 24, 13, 0, tzinfo=timezone.utc)
+    # London moves to summer time overnight: still 8pm on the clock, 19:00 UTC.
+    spring = next_occurrence(
+        time(20, 0), datetime(2026, 3, 28, 20, 30, tzinfo=timezone.utc), "Europe/London"
+    )
+    assert spring.astimezone(timezone.utc) == datetime(2026, 3, 29, 19, 0, tzinfo=timezone.utc)
     assert spoken(time(20, 0)) == "8pm" and spoken(time(7, 30)) == "7:30am"
 
 

@@ -97,10 +97,9 @@ def _only_number(text: str) -> re.Match[str] | None:
 def next_occurrence(at: time, now: datetime, zone: str) -> datetime:
     """The first moment after `now` when the clock in `zone` shows `at`."""
     local_now = now.astimezone(ZoneInfo(zone))
-    due = datetime.combine(local_now.date(), at, tzinfo=ZoneInfo(zone))
-    if due <= local_now:
-        due = datetime.combine(local_now.date() + timedelta(days=1), at, tzinfo=ZoneInfo(zone))
-    return due
+    due = datetime.combine(local_now.date(), at, tzinfo=local_now.tzinfo)
+    # Aware datetimes add days on the wall clock: still `at` tomorrow across a DST change.
+    return due if due > local_now else due + timedelta(days=1)
 
 
 def stored(at: time) -> str:

@@ -2,7 +2,7 @@
 
 Rasa rebuilds the whole conversation session from its stored events on every
 message, and every policy and every action-server call then walks all of it, so
-a reply got slower with each turn (about five times slower by turn 300,
+a reply got slower with each turn (about four times slower by turn 300,
 docs/long-conversation.md). The policies only look a few turns back (TEDPolicy
 and MemoizationPolicy: max_history 5; rules are short), and everything older
 that still matters is in the slots and the reminders still due. So the tracker
@@ -41,8 +41,8 @@ MAX_TAIL_EVENTS = 120
 
 @dataclass
 class Window:
-    """What a loaded tracker holds: `prefix` made-up slot events (the snapshot),
-    then stored events, whose database ids are `ids`, in order."""
+    """What a loaded tracker holds: `prefix` events made from the snapshot (slots,
+    reminders), then stored events, whose database ids are `ids`, in order."""
 
     prefix: int
     ids: list[int] = field(default_factory=list)
