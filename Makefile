@@ -23,7 +23,7 @@ export PYTHONDONTWRITEBYTECODE ?= 1
 
 FORCE:
 
-.PHONY: FORCE help setup nlp train run shell test lint validate pytest rasa-test bench eval clean
+.PHONY: FORCE help setup nlp train run shell test lint validate pytest rasa-test bench eval clean browser
 
 help:
 	@echo "make run    set up, train if needed, start the assistant (REST on :5005, actions on :5055)"
@@ -77,7 +77,11 @@ lint: $(STAMP)
 validate: $(STAMP) build/domain.yml
 	$(PY) -m bot.data_validation
 
-pytest: train
+# Debian's Chromium, which the dashboard's browser tests drive.
+browser:
+	@scripts/install-chromium.sh
+
+pytest: train browser
 	$(PY) -m pytest
 
 rasa-test: train
@@ -92,6 +96,7 @@ bench: train
 	$(PY) -m benchmarks.startup
 	$(PY) -m benchmarks.logging_load
 	$(PY) -m benchmarks.long_conversation
+	$(PY) -m benchmarks.dashboard
 
 # Crisis detection per layer, on the team suite and ../shared/eval-data, and the
 # questions about IPT per NLU pipeline on held-out examples (reports in docs/).

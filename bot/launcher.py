@@ -92,6 +92,24 @@ def rasa_server(settings: Settings) -> Service:
     )
 
 
+def dashboard(settings: Settings) -> Service:
+    return Service(
+        name="therapist dashboard",
+        command=[sys.executable, "-m", "bot.web"],
+        health_url=settings.dashboard_url + "/health",
+        start_timeout=ACTION_SERVER_START_TIMEOUT,
+        env=rasa_environment(settings),
+    )
+
+
+def services_for(settings: Settings) -> list[Service]:
+    services = [action_server(settings), rasa_server(settings)]
+    # FAQ-only mode stores nothing, so there is nothing to review.
+    if settings.dashboard_enabled and not settings.faq_only:
+        services.append(dashboard(settings))
+    return services
+
+
 def is_healthy(url: str, timeout: float = 2.0) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
@@ -242,8 +260,11 @@ class _StopFlag:
 
 
 def run(settings: Settings) -> int:
-    services = [action_server(settings), rasa_server(settings)]
-    preflight(settings, [settings.action_server_port, settings.rasa_port])
+    services = services_for(settings)
+    ports = [settings.action_server_port, settings.rasa_port]
+    if len(services) > 2:
+        ports.append(settings.dashboard_port)
+    preflight(settings, ports)
     stop_flag = _StopFlag()
     signal.signal(signal.SIGINT, stop_flag.handle)
     signal.signal(signal.SIGTERM, stop_flag.handle)
@@ -256,7 +277,13 @@ def run(settings: Settings) -> int:
             f"  Chat (REST):    POST {settings.rest_webhook_url}\n"
             f"  Action server:  {settings.action_endpoint_url.rsplit('/webhook', 1)[0]}\n"
             f"  Conversations:  {_safe_url(settings.tracker_store_url)}\n"
-            f"Press Ctrl-C to stop.\n",
+            + (
+                f"  Dashboard:      {settings.dashboard_url}/ (therapists; add one with "
+                f"python -m bot.therapist add-therapist)\n"
+                if len(services) > 2
+                else ""
+            )
+            + "Press Ctrl-C to stop.\n",
             flush=True,
         )
         while not stop_flag():

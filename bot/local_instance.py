@@ -30,6 +30,7 @@ class LocalAssistant:
     ) -> None:
         self.rasa_port = free_port()
         self.action_port = free_port()
+        self.dashboard_port = free_port()
         self.data_dir = data_dir
         self.api_token = api_token
         self.env = {
@@ -37,6 +38,8 @@ class LocalAssistant:
             "BIND_ADDRESS": "127.0.0.1",
             "RASA_PORT": str(self.rasa_port),
             "ACTION_SERVER_PORT": str(self.action_port),
+            "DASHBOARD_PORT": str(self.dashboard_port),
+            "DASHBOARD_BIND_ADDRESS": "",
             "ACTION_ENDPOINT_URL": "",
             "DATA_DIR": str(data_dir),
             "TRACKER_STORE_URL": "",
@@ -94,13 +97,19 @@ class LocalAssistant:
         return self.request(f"/conversations/{sender}/tracker", token=self.api_token)
 
     def server_pids(self) -> dict[str, int]:
-        """The process ids of the Rasa server and the action server."""
+        """The process ids of the Rasa server, the action server and the dashboard."""
         assert self.process is not None
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         pids = {}
         for pid in children.read_text().split():
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-            name = "action server" if b"actions" in cmdline else "Rasa server"
+            name = (
+                "therapist dashboard"
+                if b"bot.web" in cmdline
+                else "action server"
+                if b"actions" in cmdline
+                else "Rasa server"
+            )
             pids[name] = int(pid)
         return pids
 

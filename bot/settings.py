@@ -43,6 +43,12 @@ DEFAULTS: dict[str, str] = {
     "FAQ_ONLY": "false",
     "FAQ_ANSWER_CONFIDENCE": "0.5",
     "REMINDER_TIMEZONE": "UTC",
+    "DASHBOARD_ENABLED": "true",
+    "DASHBOARD_BIND_ADDRESS": "",
+    "DASHBOARD_PORT": "5080",
+    "DASHBOARD_SECRET_KEY": "",
+    "DASHBOARD_SECURE_COOKIES": "true",
+    "DASHBOARD_SESSION_HOURS": "8",
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -80,6 +86,16 @@ class Settings:
     faq_only: bool = False
     faq_answer_confidence: float = 0.5
     reminder_timezone: str = "UTC"
+    dashboard_enabled: bool = True
+    dashboard_bind_address: str = "127.0.0.1"
+    dashboard_port: int = 5080
+    dashboard_secret_key: str = ""
+    dashboard_secure_cookies: bool = True
+    dashboard_session_hours: int = 8
+
+    @property
+    def dashboard_url(self) -> str:
+        return f"http://{_client_host(self.dashboard_bind_address)}:{self.dashboard_port}"
 
     @property
     def rest_webhook_url(self) -> str:
@@ -107,20 +123,22 @@ def load_settings(
     def get(name: str) -> str:
         return str(environ.get(name, from_file.get(name, DEFAULTS[name]))).strip()
 
-    bind_address = get("BIND_ADDRESS")
-    try:
-        ipaddress.ip_address(bind_address)
-    except ValueError:
-        if bind_address != "localhost":
-            raise SettingsError(
-                f"BIND_ADDRESS must be an IP address such as 127.0.0.1 or 0.0.0.0, "
-                f"not {bind_address!r}"
-            ) from None
+    bind_address = _address(get("BIND_ADDRESS"), "BIND_ADDRESS")
+    dashboard_address = _address(
+        get("DASHBOARD_BIND_ADDRESS") or bind_address, "DASHBOARD_BIND_ADDRESS"
+    )
+    dashboard_port = _port(get("DASHBOARD_PORT"), "DASHBOARD_PORT")
 
     rasa_port = _port(get("RASA_PORT"), "RASA_PORT")
     action_port = _port(get("ACTION_SERVER_PORT"), "ACTION_SERVER_PORT")
     if rasa_port == action_port:
         raise SettingsError(f"RASA_PORT and ACTION_SERVER_PORT are both {rasa_port}")
+    if dashboard_port in (rasa_port, action_port):
+        raise SettingsError(f"DASHBOARD_PORT {dashboard_port} is taken by another server")
+    dashboard_secret = get("DASHBOARD_SECRET_KEY")
+    if dashboard_secret and len(dashboard_secret) < 32:
+        # It signs the sign-in cookies: a short one can be guessed.
+        raise SettingsError("DASHBOARD_SECRET_KEY must be 32+ characters (or empty for a key file)")
 
     data_dir = _resolve(get("DATA_DIR"), project_root)
     tracker_url = get("TRACKER_STORE_URL") or f"sqlite:///{data_dir / 'tracker.db'}"
@@ -197,7 +215,26 @@ def load_settings(
         faq_only=_flag(get("FAQ_ONLY"), "FAQ_ONLY"),
         faq_answer_confidence=faq_confidence,
         reminder_timezone=reminder_zone,
+        dashboard_enabled=_flag(get("DASHBOARD_ENABLED"), "DASHBOARD_ENABLED"),
+        dashboard_bind_address=dashboard_address,
+        dashboard_port=dashboard_port,
+        dashboard_secret_key=dashboard_secret,
+        dashboard_secure_cookies=_flag(get("DASHBOARD_SECURE_COOKIES"), "DASHBOARD_SECURE_COOKIES"),
+        dashboard_session_hours=_count(
+            get("DASHBOARD_SESSION_HOURS"), "DASHBOARD_SESSION_HOURS", 1
+        ),
     )
+
+
+def _address(value: str, name: str) -> str:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        if value != "localhost":
+            raise SettingsError(
+                f"{name} must be an IP address such as 127.0.0.1 or 0.0.0.0, not {value!r}"
+            ) from None
+    return value
 
 
 def _port(value: str, name: str) -> int:

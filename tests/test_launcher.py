@@ -95,6 +95,13 @@ def test_make_run_answers_over_rest_keeps_conversations_and_stops_cleanly(
         # The action server answers too.
         with urllib.request.urlopen(f"http://127.0.0.1:{assistant.action_port}/health") as r:
             assert r.status == 200
+        # The therapists' dashboard runs beside them and asks for a sign-in first.
+        dashboard = f"http://127.0.0.1:{assistant.dashboard_port}"
+        with urllib.request.urlopen(dashboard + "/health") as r:
+            assert r.status == 200
+        with urllib.request.urlopen(dashboard + "/") as r:
+            assert r.url.startswith(dashboard + "/sign-in")
+            assert "Sign in" in r.read().decode()
         # The HTTP API is closed without the token.
         with pytest.raises(urllib.error.HTTPError) as denied:
             assistant.request("/conversations/client-1/tracker")
@@ -104,6 +111,7 @@ def test_make_run_answers_over_rest_keeps_conversations_and_stops_cleanly(
     assert "Stopping the IPT assistant" in assistant.output()
     assert port_is_free("127.0.0.1", assistant.rasa_port)
     assert port_is_free("127.0.0.1", assistant.action_port)
+    assert port_is_free("127.0.0.1", assistant.dashboard_port)
     # TensorFlow's start-up banners are kept out of the user's way.
     assert "oneDNN" not in assistant.output() and "cuda" not in assistant.output().lower()
 

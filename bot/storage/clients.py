@@ -66,12 +66,47 @@ def add_therapist(db: Database, name: str) -> int:
         return found.id
 
 
-def issue_code(db: Database, therapist_id: int, days: int, now: datetime | None = None) -> str:
-    """A new single-use code, shown once: only its hash is stored."""
+def add_client(
+    db: Database, therapist_id: int, name: str, days: int, now: datetime | None = None
+) -> tuple[int, str]:
+    """A client record named by their therapist, and the pairing code that links
+    the client's conversation to it. Returns (client id, code)."""
+    name = " ".join(name.split())
+    if not 1 <= len(name) <= 120:
+        raise ValueError("a client's name must be 1 to 120 characters")
+    with db.session() as session:
+        if session.get(Therapist, therapist_id) is None:
+            raise ValueError(f"no therapist with id {therapist_id}")
+        client = Client(
+            display_name=db.cipher.encrypt(name),
+            therapist_id=therapist_id,
+            created_at=now or utcnow(),
+        )
+        session.add(client)
+        session.flush()
+        client_id = client.id
+    return client_id, issue_code(db, therapist_id, days, now, client_id=client_id)
+
+
+def issue_code(
+    db: Database,
+    therapist_id: int,
+    days: int,
+    now: datetime | None = None,
+    client_id: int | None = None,
+) -> str:
+    """A new single-use code, shown once: only its hash is stored. With a client
+    id, the code links whoever types it to that client record."""
     now = now or utcnow()
     with db.session() as session:
         if session.get(Therapist, therapist_id) is None:
             raise ValueError(f"no therapist with id {therapist_id}")
+        if client_id is not None:
+            client = session.get(Client, client_id)
+            if client is None or client.therapist_id != therapist_id:
+                raise ValueError(f"no client {client_id} of this therapist")
+            if client.conversation_id is not None:
+                raise ValueError(f"client {client_id} is already paired")
         while True:
             raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
             if not any(c.isdigit() for c in raw):
@@ -83,6 +118,7 @@ def issue_code(db: Database, therapist_id: int, days: int, now: datetime | None 
                 PairingCode(
                     therapist_id=therapist_id,
                     code_hash=digest,
+                    client_id=client_id,
                     created_at=now,
                     expires_at=now + timedelta(days=days),
                 )
@@ -129,6 +165,9 @@ def pair(
             outcome = "used"
         elif as_utc(found.expires_at) <= now:
             outcome = "expired"
+        elif _taken_by_another(session, found, conversation_id):
+            # A second code for the same record, typed after the first one paired.
+            outcome = "used"
         session.add(
             PairingAttempt(
                 conversation_id=conversation_id, succeeded=outcome == "paired", created_at=now
@@ -137,10 +176,36 @@ def pair(
         if outcome != "paired":
             return PairingResult(outcome)
         found.used_at, found.used_by = now, conversation_id
-        client = _client(session, conversation_id, create=True)
+        client = _claim(session, found, conversation_id)
         client.therapist_id, client.paired_at = found.therapist_id, now
         therapist = session.get(Therapist, found.therapist_id)
         return PairingResult("paired", therapist=therapist.name)
+
+
+def _taken_by_another(session: Session, code: PairingCode, conversation_id: str) -> bool:
+    if code.client_id is None:
+        return False
+    named = session.get(Client, code.client_id)
+    return named is not None and named.conversation_id not in (None, conversation_id)
+
+
+def _claim(session: Session, code: PairingCode, conversation_id: str) -> Client:
+    """The client record the code stands for, now carrying this conversation.
+
+    A record the therapist named takes over the conversation's own record (made
+    at consent), keeping its consent; otherwise the conversation's record is used.
+    """
+    own = _client(session, conversation_id)
+    named = session.get(Client, code.client_id) if code.client_id is not None else None
+    if named is None or named is own:
+        return own or _client(session, conversation_id, create=True)
+    if own is not None:
+        named.consented_at = own.consented_at
+        session.delete(own)
+        # The unique conversation id must be free before the named record takes it.
+        session.flush()
+    named.conversation_id = conversation_id
+    return named
 
 
 def unpair(db: Database, conversation_id: str) -> bool:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.storage.database import Database
-from bot.storage.models import CrisisEvent
+from bot.storage.models import CrisisEvent, as_utc, utcnow
 
 
 @dataclass(frozen=True)
@@ -28,14 +28,14 @@ class NewCrisisEvent:
 KINDS = ("detected", "not_safe", "retraction")
 
 
-def record(db: Database, new: NewCrisisEvent) -> bool:
+def record(db: Database, new: NewCrisisEvent, now: datetime | None = None) -> bool:
     """Stores the event once; returns False when it was already stored (a retry)."""
     if new.kind not in KINDS:
         raise ValueError(f"unknown crisis event kind {new.kind!r}")
     try:
         with db.session() as session:
             values = {**new.__dict__, "message_text": db.cipher.encrypt(new.message_text)}
-            session.add(CrisisEvent(**values))
+            session.add(CrisisEvent(**values, created_at=now or utcnow()))
     except IntegrityError:
         return False
     return True
@@ -58,8 +58,8 @@ def for_conversation(db: Database, conversation_id: str) -> list[StoredCrisisEve
             StoredCrisisEvent(
                 **{name: getattr(row, name) for name in NewCrisisEvent.__dataclass_fields__}
                 | {"message_text": db.cipher.decrypt(row.message_text)},
-                created_at=row.created_at,
-                reviewed_at=row.reviewed_at,
+                created_at=as_utc(row.created_at),
+                reviewed_at=as_utc(row.reviewed_at) if row.reviewed_at else None,
             )
             for row in rows
         ]

@@ -165,13 +165,13 @@ def entries_for(
         query = query.order_by(Entry.created_at.desc(), Entry.id.desc())
         if limit is not None:
             query = query.limit(limit)
-        return [_plain(db, row) for row in session.scalars(query)]
+        return [plain_entry(db, row) for row in session.scalars(query)]
 
 
 def entry(db: Database, conversation_id: str, reference: str) -> StoredEntry | None:
     with db.session() as session:
         row = _own(session, conversation_id, reference)
-        return None if row is None else _plain(db, row)
+        return None if row is None else plain_entry(db, row)
 
 
 def update(
@@ -185,13 +185,13 @@ def update(
         row = _own(session, conversation_id, reference)
         if row is None:
             return None
-        changed = replace(_plain(db, row), **changes)
+        changed = replace(plain_entry(db, row), **changes)
         changed.check(utcnow().date())
         for name, value in _stored_values(db, changed).items():
             setattr(row, name, value)
         row.updated_at = utcnow()
         session.flush()
-        return _plain(db, row)
+        return plain_entry(db, row)
 
 
 def delete_entry(db: Database, conversation_id: str, reference: str) -> bool:
@@ -265,14 +265,20 @@ def mood_summary(
     moods = [mood for _, mood in rows]
     if not moods:
         return MoodSummary(days, 0, None, None, None, None)
-    middle = start + (now - start) / 2
-    first = [m for at, m in rows if as_utc(at) < middle]
-    second = [m for at, m in rows if as_utc(at) >= middle]
-    trend = None
-    if len(moods) >= 3 and first and second:
-        change = mean(second) - mean(first)
-        trend = "up" if change >= 1 else "down" if change <= -1 else "steady"
+    trend = mood_trend([(as_utc(at), mood) for at, mood in rows], start, now)
     return MoodSummary(days, len(moods), round(mean(moods), 1), min(moods), max(moods), trend)
+
+
+def mood_trend(ratings: list[tuple[datetime, int]], start: datetime, end: datetime) -> str | None:
+    """ "up", "down" or "steady": the second half of the period against the first,
+    a point or more apart; None with fewer than three ratings or an empty half."""
+    middle = start + (end - start) / 2
+    first = [mood for at, mood in ratings if at < middle]
+    second = [mood for at, mood in ratings if at >= middle]
+    if len(ratings) < 3 or not first or not second:
+        return None
+    change = mean(second) - mean(first)
+    return "up" if change >= 1 else "down" if change <= -1 else "steady"
 
 
 def _client(session: Session, conversation_id: str) -> Client | None:
@@ -314,7 +320,7 @@ def _stored_values(db: Database, data: EntryData) -> dict[str, object]:
     return values
 
 
-def _plain(db: Database, row: Entry) -> StoredEntry:
+def plain_entry(db: Database, row: Entry) -> StoredEntry:
     values = {f.name: getattr(row, f.name) for f in fields(EntryData)}
     for name in TEXT_FIELDS:
         values[name] = db.cipher.decrypt(values[name])

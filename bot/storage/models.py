@@ -15,6 +15,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -81,7 +82,40 @@ class Therapist(Base):
 
     id = Column(Integer, primary_key=True)
     name = Column(String(120), nullable=False, unique=True)
+    # Sign-in to the dashboard; a therapist made only by `pair-code` has neither.
+    username = Column(String(64), nullable=True, unique=True)
+    password_hash = Column(String(255), nullable=True)  # argon2id
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class DashboardSession(Base):
+    """A signed-in browser. The cookie carries the token; only its hash is kept,
+    so a copy of the database cannot be used to sign in."""
+
+    __tablename__ = "dashboard_sessions"
+
+    id = Column(Integer, primary_key=True)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    therapist_id = Column(Integer, ForeignKey("therapists.id"), nullable=False, index=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    expires_at = Column(DateTime(timezone=True), nullable=False)
+
+
+class AuditRecord(Base):
+    """Who looked at or exported whose record, and every sign-in, kept for the clinic."""
+
+    __tablename__ = "audit_log"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    # "dashboard" or "cli"; therapist_id is None for the command line and for
+    # sign-in attempts with an unknown name.
+    channel = Column(String(16), nullable=False)
+    actor = Column(String(120), nullable=False)
+    therapist_id = Column(Integer, ForeignKey("therapists.id"), nullable=True)
+    action = Column(String(32), nullable=False, index=True)
+    client_id = Column(Integer, nullable=True, index=True)
+    detail = Column(String(255), nullable=True)
 
 
 class PairingCode(Base):
@@ -91,6 +125,9 @@ class PairingCode(Base):
 
     id = Column(Integer, primary_key=True)
     therapist_id = Column(Integer, ForeignKey("therapists.id"), nullable=False)
+    # The client record the therapist made with `add-client`; None for a code
+    # that pairs whoever types it as a new, unnamed client.
+    client_id = Column(Integer, ForeignKey("clients.id", ondelete="CASCADE"), nullable=True)
     code_hash = Column(String(64), nullable=False, unique=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     expires_at = Column(DateTime(timezone=True), nullable=False)
@@ -110,12 +147,17 @@ class PairingAttempt(Base):
 
 
 class Client(Base):
-    """A person using the assistant, known only by their conversation id."""
+    """A person using the assistant, known by their conversation id, and by the
+    name their therapist gave them when the therapist made the record first."""
 
     __tablename__ = "clients"
 
     id = Column(Integer, primary_key=True)
-    conversation_id = Column(String(255), nullable=False, unique=True)
+    # None until the client types the pairing code of a record made by `add-client`.
+    conversation_id = Column(String(255), nullable=True, unique=True)
+    display_name = Column(Text, nullable=True)  # encrypted
+    # When the therapist last saw them; the dashboard's "since last session".
+    last_session_at = Column(DateTime(timezone=True), nullable=True)
     consented_at = Column(DateTime(timezone=True), nullable=True)
     therapist_id = Column(Integer, ForeignKey("therapists.id"), nullable=True)
     paired_at = Column(DateTime(timezone=True), nullable=True)
@@ -127,7 +169,11 @@ class Entry(Base):
 
     __tablename__ = "entries"
     # A retried save carries the same key and finds the entry already there.
-    __table_args__ = (UniqueConstraint("conversation_id", "idempotency_key"),)
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "idempotency_key"),
+        # The review pages read a client's entries by conversation and therapist, in time order.
+        Index("ix_entries_review", "conversation_id", "therapist_id", "created_at"),
+    )
 
     id = Column(Integer, primary_key=True)
     reference = Column(String(16), nullable=False, unique=True)

@@ -1,0 +1,1 @@
+"""Web pages: the therapists' dashboard (python -m bot.web)."""

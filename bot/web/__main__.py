@@ -1,0 +1,3 @@
+from bot.web.serve import main
+
+main()
