@@ -76,6 +76,11 @@ def test_add_client_prints_a_code_that_expires(env: Path, capsys) -> None:
     assert "valid for 7 days, once" in out
     code, out, _ = run(capsys, "clients", "--therapist", "rivera")
     assert "code not used yet" in out
+    # A lost code is replaced for a record not yet paired, never for a paired one.
+    code, out, _ = run(capsys, "pair-code", "--client", "2")
+    assert code == 0 and out.startswith("Client 2. Pairing code:")
+    code, _, err = run(capsys, "pair-code", "--client", "1")
+    assert code == 2 and "client 1 is already paired" in err
 
 
 def test_entries_summary_export_and_chart(env: Path, capsys) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from bot.therapist.review import ClientRecord
+from bot.therapist.review import ClientRecord, period
 
 # Colour-blind-safe (Okabe-Ito), and every mark also differs in shape.
 _MOOD, _INCIDENT, _CRISIS = "#0072B2", "#E69F00", "#D55E00"
@@ -53,6 +53,10 @@ def mood_chart_png(record: ClientRecord, width_px: int = 900, height_px: int = 3
             linewidth=1.5,
             label="Crisis event" if number == 0 else None,
         )
+    start, end = period(record)
+    # A little room either side, so a mark on the first or last day shows whole.
+    margin = (end - start) * 0.02
+    axes.set_xlim(start - margin, end + margin)
     axes.set_ylim(-0.5, 10.5)
     axes.set_yticks(range(0, 11, 2))
     axes.set_ylabel("Mood")

@@ -226,6 +226,18 @@ def summarise(record: ClientRecord) -> Summary:
     )
 
 
+def period(record: ClientRecord, now: datetime | None = None) -> tuple[datetime, datetime]:
+    """The stretch of time the record covers: the filter's dates, or from its
+    first entry or crisis event to now; at least a day, so a chart has a scale."""
+    start, end = _bounds(record.filters)
+    end = end or now or utcnow()
+    if start is None:
+        moments = [e.created_at for e in record.entries if e.created_at]
+        moments += [c.created_at for c in record.crisis if c.created_at]
+        start = min(moments) if moments else end - timedelta(days=DEFAULT_REVIEW_DAYS)
+    return min(start, end - timedelta(days=1)), end
+
+
 def export_rows(record: ClientRecord) -> list[dict[str, object]]:
     """One record per entry, oldest first, every field, with stable names."""
     rows = []
