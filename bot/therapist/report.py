@@ -9,6 +9,7 @@ from datetime import datetime
 from bot.storage.audit import AuditEntry
 from bot.storage.entries import StoredEntry
 from bot.therapist.review import ClientOverview, ClientRecord, area_name, summarise
+from bot.therapist.review import exchanges as review_exchanges
 
 # Kept: it joins emoji such as a family into one picture, and moves no cursor.
 _ZWJ = "\u200d"
@@ -122,9 +123,7 @@ def summary_text(record: ClientRecord) -> str:
     by_area = ", ".join(f"{area} {n}" for area, n in summary.per_area) or "none"
     by_person = ", ".join(f"{who} {n}" for who, n in summary.per_person) or "none"
     lines += [f"Incidents by problem area: {by_area}", f"Incidents by person: {by_person}"]
-    exchanges = [
-        e for e in record.entries if e.kind == "incident" and (e.client_said or e.other_said)
-    ]
+    exchanges = review_exchanges(record)
     if exchanges:
         lines += ["", "Exchanges (for communication analysis), newest first:"]
     for e in exchanges:

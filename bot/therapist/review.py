@@ -226,6 +226,11 @@ def summarise(record: ClientRecord) -> Summary:
     )
 
 
+def exchanges(record: ClientRecord) -> list[StoredEntry]:
+    """Incidents with words said on either side: the ones worth a communication analysis."""
+    return [e for e in record.entries if e.kind == "incident" and (e.client_said or e.other_said)]
+
+
 def period(record: ClientRecord, now: datetime | None = None) -> tuple[datetime, datetime]:
     """The stretch of time the record covers: the filter's dates, or from its
     first entry or crisis event to now; at least a day, so a chart has a scale."""

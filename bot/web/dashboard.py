@@ -130,6 +130,19 @@ def _filters() -> review.Filters:
         abort(Response(render_template("error.html", message=str(error)), status=400))
 
 
+def _open(
+    client_id: int, action: str, from_last_session: bool = False, extra: str = ""
+) -> review.ClientRecord:
+    """The record the request asks for, its look written to the audit log first.
+
+    Pages opened without filters start at the last session; the chart and
+    export links carry the page's filters explicitly."""
+    filters = (from_last_session and _default_since(client_id)) or _filters()
+    record = _client_or_404(client_id, filters)
+    _audited(client_id, action, filters, extra)
+    return record
+
+
 def _audited(client_id: int, action: str, filters: review.Filters, extra: str = "") -> None:
     detail = " ".join(
         part
@@ -208,9 +221,8 @@ def _routes(app: Flask) -> None:
     @app.get("/clients/<int:client_id>")
     @signed_in
     def client_page(client_id: int) -> Any:
-        filters = _default_since(client_id) or _filters()
-        record = _client_or_404(client_id, filters)
-        _audited(client_id, "view_client", filters)
+        record = _open(client_id, "view_client", from_last_session=True)
+        filters = record.filters
         group = "person" if request.args.get("group") == "person" else "area"
         incidents = [e for e in record.entries if e.kind == "incident"]
         groups: dict[str, list] = defaultdict(list)
@@ -240,26 +252,19 @@ def _routes(app: Flask) -> None:
     def chart(client_id: int) -> Any:
         from bot.therapist.chart import mood_chart_png
 
-        filters = _filters()
-        record = _client_or_404(client_id, filters)
-        _audited(client_id, "view_chart", filters)
+        record = _open(client_id, "view_chart")
         return Response(mood_chart_png(record), mimetype="image/png")
 
     @app.get("/clients/<int:client_id>/summary")
     @signed_in
     def summary(client_id: int) -> Any:
-        filters = _default_since(client_id) or _filters()
-        record = _client_or_404(client_id, filters)
-        _audited(client_id, "view_summary", filters)
-        exchanges = [
-            e for e in record.entries if e.kind == "incident" and (e.client_said or e.other_said)
-        ]
+        record = _open(client_id, "view_summary", from_last_session=True)
         return render_template(
             "summary.html",
             record=record,
             summary=review.summarise(record),
-            exchanges=exchanges,
-            query=_query(filters),
+            exchanges=review.exchanges(record),
+            query=_query(record.filters),
         )
 
     @app.get("/clients/<int:client_id>/export.<fmt>")
@@ -267,9 +272,7 @@ def _routes(app: Flask) -> None:
     def export(client_id: int, fmt: str) -> Any:
         if fmt not in ("csv", "json"):
             abort(404)
-        filters = _filters()
-        record = _client_or_404(client_id, filters)
-        _audited(client_id, "export", filters, extra=f"format={fmt}")
+        record = _open(client_id, "export", extra=f"format={fmt}")
         rows = review.export_rows(record)
         body = review.to_csv(rows) if fmt == "csv" else review.to_json(rows)
         mimetype = "text/csv" if fmt == "csv" else "application/json"
