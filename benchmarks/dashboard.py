@@ -17,10 +17,8 @@ import json
 import os
 import platform
 import re
-import signal
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -32,12 +30,13 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-from benchmarks.review_seed import PASSWORD, many_entries, paired_client
+from benchmarks.review_seed import PASSWORD, Seeded, many_entries, paired_client
 from benchmarks.startup import percentile
-from bot.local_instance import free_port
+from bot.local_instance import LocalDashboard
 from bot.storage.crypto import FieldCipher
 from bot.storage.database import Database
 from bot.storage.migrate import upgrade
+from bot.therapist import review
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "docs" / "dashboard-benchmark.md"
@@ -104,55 +103,28 @@ class Browser:
         return times, size
 
 
-def seed(data_dir: Path, key: str, count: int) -> tuple[str, int]:
+def seed(data_dir: Path, key: str, count: int) -> tuple[Database, Seeded]:
     """A migrated database with one therapist and one client with `count` entries."""
     url = f"sqlite:///{data_dir / 'ipt.db'}"
     upgrade(url)
     db = Database(url, FieldCipher([key]))
     seeded = paired_client(db)
     many_entries(db, seeded.conversation_id, count)
-    db.engine.dispose()
-    return seeded.username, seeded.client_id
+    return db, seeded
 
 
-def start_server(data_dir: Path, key: str, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "DATA_DIR": str(data_dir),
-        "DATABASE_URL": f"sqlite:///{data_dir / 'ipt.db'}",
-        "DATA_ENCRYPTION_KEY": key,
-        "DASHBOARD_PORT": str(port),
-        "DASHBOARD_BIND_ADDRESS": "127.0.0.1",
-        # Plain HTTP on loopback: a Secure cookie would never come back over http://.
-        "DASHBOARD_SECURE_COOKIES": "false",
-    }
-    # The child keeps its own copy of the log's descriptor; ours can close at once.
-    with open(data_dir / "dashboard.log", "wb") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "bot.web"], cwd=ROOT, env=env, stdout=log, stderr=log
-        )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            log = (data_dir / "dashboard.log").read_text(errors="replace")
-            raise SystemExit(f"error: the dashboard exited with {server.returncode}:\n{log}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
-                return server
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.2)
-    stop_server(server)
-    raise SystemExit("error: the dashboard did not answer /health within 60 s")
-
-
-def stop_server(server: subprocess.Popen[bytes]) -> None:
-    if server.poll() is None:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+def record_load(db: Database, client_id: int, since: date, repeats: int) -> list[float]:
+    """Times (ms) of loading the record in-process, without HTTP or rendering: the
+    share of each "all entries" request that every one of them pays."""
+    filters = review.Filters(since=since)
+    for _ in range(WARM_UP):
+        review.client_record(db, client_id, filters)
+    times = []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        review.client_record(db, client_id, filters)
+        times.append((time.perf_counter() - began) * 1000)
+    return times
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -176,7 +148,7 @@ def measure(
         ("printable summary, all entries", f"{page}/summary?{everything}", False),
     ]
     # Every entry must be in scope, or the "all entries" rows would measure less.
-    exported = len(json.loads(browser.get(cases[2][1])))
+    exported = len(json.loads(browser.get(cases[2][1]))["entries"])
     if exported != count:
         raise SystemExit(f"error: the JSON export holds {exported} entries, not {count}")
     results = []
@@ -187,7 +159,9 @@ def measure(
     return results
 
 
-def report(results: list[Timing], count: int, repeats: int, rss: float, seed_s: float) -> str:
+def report(
+    results: list[Timing], load_ms: list[float], count: int, repeats: int, rss: float, seed_s: float
+) -> str:
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
     ).stdout.strip()
@@ -228,6 +202,11 @@ def report(results: list[Timing], count: int, repeats: int, rss: float, seed_s: 
             "| request | median | 95th percentile | fastest | bytes | under 1 s |",
             "| --- | --- | --- | --- | --- | --- |",
             *rows,
+            f"| loading the record in-process, all entries (no HTTP, no rendering) "
+            f"| {statistics.median(load_ms):.0f} ms | {percentile(load_ms, 0.95):.0f} ms "
+            f"| {min(load_ms):.0f} ms | | |",
+            "",
+            reading(results, load_ms, count),
             "",
             f"Peak resident memory of the dashboard process afterwards (VmHWM): {rss:.0f} MiB.",
             "",
@@ -237,29 +216,59 @@ def report(results: list[Timing], count: int, repeats: int, rss: float, seed_s: 
     )
 
 
+def reading(results: list[Timing], load_ms: list[float], count: int) -> str:
+    medians = {r.name: statistics.median(r.times_ms) for r in results}
+    required = [r for r in results if r.required]
+    worst = max(required, key=lambda r: medians[r.name])
+    passed = all(medians[r.name] < LIMIT_S * 1000 for r in required)
+    slowest = max(results, key=lambda r: medians[r.name])
+    load = statistics.median(load_ms)
+    return (
+        f"Reading: {'both required requests pass' if passed else 'the requirement FAILS'}; "
+        f'the slower, "{worst.name}", takes {medians[worst.name]:.0f} ms, '
+        f"{medians[worst.name] / (LIMIT_S * 10):.0f}% of the second. Every request over all "
+        f"entries first loads the whole record: {load:.0f} ms of it is reading {count:,} rows "
+        "through the ORM and decrypting their text fields with Fernet, about three per entry "
+        "(with decryption stubbed out, the load took two fifths as long when this benchmark "
+        "was written). Rendering, serialising and HTTP add the rest, most for "
+        f'"{slowest.name}" ({medians[slowest.name] - load:.0f} ms on top). The cost follows '
+        "the entries in view, not the client's whole history: the default page (since the "
+        f"last session) takes {medians[results[0].name]:.0f} ms. The requests ran one at a "
+        "time; they are CPU-bound Python, so two therapists opening large records at once on "
+        f"{os.cpu_count()} cores would each wait longer (not measured)."
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=5000)
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
     key = Fernet.generate_key().decode("ascii")
+    since = date.today() - timedelta(days=200)
     with tempfile.TemporaryDirectory() as scratch:
         data_dir = Path(scratch)
         began = time.perf_counter()
-        username, client_id = seed(data_dir, key, args.entries)
+        db, seeded = seed(data_dir, key, args.entries)
         seed_s = time.perf_counter() - began
         print(f"seeded {args.entries} entries in {seed_s:.0f} s", flush=True)
-        port = free_port()
-        server = start_server(data_dir, key, port)
+        # Before the server starts, so the two do not compete for the cores.
+        load_ms = record_load(db, seeded.client_id, since, args.repeats)
+        db.engine.dispose()
+        # Plain HTTP on loopback: a Secure cookie would never come back over http://.
+        server = LocalDashboard(
+            data_dir, f"sqlite:///{data_dir / 'ipt.db'}", key, DASHBOARD_SECURE_COOKIES="false"
+        )
+        server.start()
         try:
-            browser = Browser(f"http://127.0.0.1:{port}")
-            browser.sign_in(username, PASSWORD)
-            since = date.today() - timedelta(days=200)
-            results = measure(browser, client_id, args.entries, args.repeats, since)
-            rss = peak_rss_mib(server.pid)
+            browser = Browser(server.base)
+            browser.sign_in(seeded.username, PASSWORD)
+            results = measure(browser, seeded.client_id, args.entries, args.repeats, since)
+            assert server.process is not None
+            rss = peak_rss_mib(server.process.pid)
         finally:
-            stop_server(server)
-    text = report(results, args.entries, args.repeats, rss, seed_s)
+            server.stop()
+    text = report(results, load_ms, args.entries, args.repeats, rss, seed_s)
     REPORT.write_text(text + "\n", encoding="utf-8")
     print(text)
     slow = [r.name for r in results if r.required and statistics.median(r.times_ms) >= 1000]

@@ -127,3 +127,55 @@ def rss_mib(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+class LocalDashboard:
+    """`python -m bot.web` on a free loopback port, on a given database and key."""
+
+    def __init__(self, data_dir: Path, database_url: str, key: str, **env: str) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = data_dir / f"dashboard-{self.port}.log"
+        self.env = {
+            **os.environ,
+            "DATA_DIR": str(data_dir),
+            "DATABASE_URL": database_url,
+            "DATA_ENCRYPTION_KEY": key,
+            "DASHBOARD_PORT": str(self.port),
+            "DASHBOARD_BIND_ADDRESS": "127.0.0.1",
+            "FAQ_ONLY": "false",
+            **env,
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 60.0) -> None:
+        # The child keeps its own copy of the log's descriptor; ours can close at once.
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bot.web"], env=self.env, stdout=log, stderr=log
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                output = self.log.read_text(errors="replace")
+                raise RuntimeError(
+                    f"the dashboard exited with {self.process.returncode}:\n{output}"
+                )
+            try:
+                with urllib.request.urlopen(self.base + "/health", timeout=2):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"the dashboard did not answer /health within {timeout:.0f} s")
+
+    def stop(self) -> int:
+        """Stops it the way Ctrl-C does; returns its exit code."""
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                return self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        return self.process.wait()

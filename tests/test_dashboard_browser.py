@@ -5,12 +5,6 @@ by waitress on a free local port, with the secure cookie settings of production.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +13,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from benchmarks.review_seed import PASSWORD, incident, paired_client, save
-from bot.local_instance import free_port
+from bot.local_instance import LocalDashboard
 from bot.storage import crisis_events
 from bot.storage.crisis_events import NewCrisisEvent
 from bot.storage.crypto import FieldCipher
@@ -57,45 +51,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     save(db, alex.conversation_id, EntryData("mood", 3, note="low"), now)
     crisis_events.record(db, NewCrisisEvent("conv-alex", "m1", "detected", "suicide", "help me"))
     sam = paired_client(db, "okafor", "Dr Okafor", "Sam", "conv-sam")
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATA_DIR": str(folder),
-        "DATABASE_URL": url,
-        "DATA_ENCRYPTION_KEY": key,
-        "DASHBOARD_PORT": str(port),
-        "DASHBOARD_BIND_ADDRESS": "127.0.0.1",
-        "DASHBOARD_SECURE_COOKIES": "true",
-        "FAQ_ONLY": "false",
-    }
-    log = (folder / "dashboard.log").open("wb")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bot.web"], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    base = f"http://127.0.0.1:{port}"
+    # The secure cookie settings of production: Chromium accepts them from 127.0.0.1.
+    server = LocalDashboard(folder, url, key, DASHBOARD_SECURE_COOKIES="true")
+    server.start()
     try:
-        _wait_for(base + "/health", server)
-        yield {"base": base, "alex": alex.client_id, "sam": sam.client_id}
+        yield {"base": server.base, "alex": alex.client_id, "sam": sam.client_id}
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
-
-
-def _wait_for(url: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the dashboard exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("the dashboard did not start within 60 s")
+        assert server.stop() == 0
 
 
 @pytest.fixture(scope="module")

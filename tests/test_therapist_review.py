@@ -146,3 +146,12 @@ def test_exports_are_complete_stable_and_keep_hostile_text_as_text(db: Database)
 
 def _crisis(text: str, at: datetime) -> tuple[NewCrisisEvent, datetime]:
     return NewCrisisEvent("conv-alex", f"m-{text}", "detected", "suicide", text, "lexicon"), at
+
+
+def test_a_client_who_deletes_everything_leaves_the_therapists_list(db: Database) -> None:
+    seeded = paired_client(db)
+    save(db, seeded.conversation_id, incident(), utcnow())
+    entries.delete_everything(db, seeded.conversation_id)
+    assert review.client_list(db, seeded.therapist_id) == []
+    with pytest.raises(review.UnknownClient):
+        review.client_record(db, seeded.client_id, review.Filters(), seeded.therapist_id)

@@ -320,10 +320,13 @@ def _stored_values(db: Database, data: EntryData) -> dict[str, object]:
     return values
 
 
-def plain_entry(db: Database, row: Entry) -> StoredEntry:
+def plain_entry(db: Database, row: Entry, texts: bool = True) -> StoredEntry:
+    """The entry as the client confirmed it; with texts=False, without its free
+    text (None), for views that need only moods and dates and not the cost of
+    decrypting."""
     values = {f.name: getattr(row, f.name) for f in fields(EntryData)}
     for name in TEXT_FIELDS:
-        values[name] = db.cipher.decrypt(values[name])
+        values[name] = db.cipher.decrypt(values[name]) if texts else None
     return StoredEntry(
         **values,
         reference=row.reference,

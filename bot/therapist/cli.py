@@ -75,7 +75,7 @@ def _therapist_id(db: Database, username: str) -> int:
 
 
 def _record(
-    db: Database, args: argparse.Namespace, actor: audit.Actor, action: str
+    db: Database, args: argparse.Namespace, actor: audit.Actor, action: str, texts: bool = True
 ) -> ClientRecord:
     filters = Filters(
         since=parse_date(args.since, "--since date") if getattr(args, "since", None) else None,
@@ -83,7 +83,7 @@ def _record(
         area=getattr(args, "area", None),
     )
     try:
-        record = client_record(db, args.client, filters)
+        record = client_record(db, args.client, filters, texts=texts)
     except UnknownClient:
         raise CliError(f"no client with id {args.client} (see: clients)") from None
     audit.record(db, actor, action, client_id=args.client, detail=_describe(filters))
@@ -173,7 +173,9 @@ def _run(command: str, args: argparse.Namespace, settings: Settings, db: Databas
     elif command == "chart":
         from bot.therapist.chart import mood_chart_png
 
-        written = _write(args.out, mood_chart_png(_record(db, args, actor, "view_chart")))
+        written = _write(
+            args.out, mood_chart_png(_record(db, args, actor, "view_chart", texts=False))
+        )
         print(f"Chart written to {written}")
     elif command == "export":
         rows = []

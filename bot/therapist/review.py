@@ -174,7 +174,10 @@ def client_record(
     filters: Filters,
     therapist_id: int | None = None,
     now: datetime | None = None,
+    texts: bool = True,
 ) -> ClientRecord:
+    """The client's shared entries and crisis events within the filters, newest
+    first. texts=False leaves the entries' free text out (see plain_entry)."""
     client = client_overview(db, client_id, therapist_id, now)
     if client.conversation_id is None:
         return ClientRecord(client, filters, [], [])
@@ -191,7 +194,7 @@ def client_record(
         if filters.area is not None:
             query = query.where(Entry.problem_area == filters.area)
         rows = session.scalars(query.order_by(Entry.created_at.desc(), Entry.id.desc()))
-        shown = [plain_entry(db, row) for row in rows]
+        shown = [plain_entry(db, row, texts) for row in rows]
     crisis = [
         event
         for event in crisis_events.for_conversation(db, client.conversation_id)

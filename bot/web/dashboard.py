@@ -108,9 +108,13 @@ def signed_in(view: Any) -> Any:
     return wrapper
 
 
-def _client_or_404(client_id: int, filters: review.Filters) -> review.ClientRecord:
+def _client_or_404(
+    client_id: int, filters: review.Filters, texts: bool = True
+) -> review.ClientRecord:
     try:
-        return review.client_record(_db(), client_id, filters, g.therapist.therapist_id)
+        return review.client_record(
+            _db(), client_id, filters, g.therapist.therapist_id, texts=texts
+        )
     except review.UnknownClient:
         # Another therapist's client looks exactly like one that does not exist.
         audit.record(_db(), _actor(), "denied", client_id=client_id, detail=request.path)
@@ -131,14 +135,18 @@ def _filters() -> review.Filters:
 
 
 def _open(
-    client_id: int, action: str, from_last_session: bool = False, extra: str = ""
+    client_id: int,
+    action: str,
+    from_last_session: bool = False,
+    extra: str = "",
+    texts: bool = True,
 ) -> review.ClientRecord:
     """The record the request asks for, its look written to the audit log first.
 
     Pages opened without filters start at the last session; the chart and
     export links carry the page's filters explicitly."""
     filters = (from_last_session and _default_since(client_id)) or _filters()
-    record = _client_or_404(client_id, filters)
+    record = _client_or_404(client_id, filters, texts)
     _audited(client_id, action, filters, extra)
     return record
 
@@ -252,18 +260,22 @@ def _routes(app: Flask) -> None:
     def chart(client_id: int) -> Any:
         from bot.therapist.chart import mood_chart_png
 
-        record = _open(client_id, "view_chart")
+        # Moods and dates only: the chart never shows what the client wrote.
+        record = _open(client_id, "view_chart", texts=False)
         return Response(mood_chart_png(record), mimetype="image/png")
 
     @app.get("/clients/<int:client_id>/summary")
     @signed_in
     def summary(client_id: int) -> Any:
         record = _open(client_id, "view_summary", from_last_session=True)
+        exchanges = review.exchanges(record)
         return render_template(
             "summary.html",
             record=record,
             summary=review.summarise(record),
-            exchanges=review.exchanges(record),
+            exchanges=exchanges[:PAGE_ENTRIES],
+            exchange_count=len(exchanges),
+            page_limit=PAGE_ENTRIES,
             query=_query(record.filters),
         )
 
