@@ -86,17 +86,8 @@ def _record(
         record = client_record(db, args.client, filters, texts=texts)
     except UnknownClient:
         raise CliError(f"no client with id {args.client} (see: clients)") from None
-    audit.record(db, actor, action, client_id=args.client, detail=_describe(filters))
+    audit.record(db, actor, action, client_id=args.client, detail=filters.describe())
     return record
-
-
-def _describe(filters: Filters) -> str:
-    parts = [
-        f"since={filters.since}" if filters.since else "",
-        f"until={filters.until}" if filters.until else "",
-        f"area={filters.area}" if filters.area else "",
-    ]
-    return " ".join(p for p in parts if p) or "all"
 
 
 def _since_last_session(db: Database, args: argparse.Namespace) -> None:

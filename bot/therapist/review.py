@@ -81,6 +81,16 @@ class Filters:
         if self.since and self.until and self.until < self.since:
             raise ValueError("the end date is before the start date")
 
+    def describe(self, *extra: str) -> str:
+        """For the audit log: 'since=2026-11-01 area=grief', or 'all'."""
+        parts = [
+            f"since={self.since}" if self.since else "",
+            f"until={self.until}" if self.until else "",
+            f"area={self.area}" if self.area else "",
+            *extra,
+        ]
+        return " ".join(p for p in parts if p) or "all"
+
 
 @dataclass(frozen=True)
 class ClientRecord:

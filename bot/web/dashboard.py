@@ -147,22 +147,8 @@ def _open(
     export links carry the page's filters explicitly."""
     filters = (from_last_session and _default_since(client_id)) or _filters()
     record = _client_or_404(client_id, filters, texts)
-    _audited(client_id, action, filters, extra)
+    audit.record(_db(), _actor(), action, client_id=client_id, detail=filters.describe(extra))
     return record
-
-
-def _audited(client_id: int, action: str, filters: review.Filters, extra: str = "") -> None:
-    detail = " ".join(
-        part
-        for part in (
-            f"since={filters.since}" if filters.since else "",
-            f"until={filters.until}" if filters.until else "",
-            f"area={filters.area}" if filters.area else "",
-            extra,
-        )
-        if part
-    )
-    audit.record(_db(), _actor(), action, client_id=client_id, detail=detail or "all")
 
 
 def _default_since(client_id: int) -> review.Filters | None:
