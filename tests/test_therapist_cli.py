@@ -95,6 +95,7 @@ def test_entries_summary_export_and_chart(env: Path, capsys) -> None:
     code, out, _ = run(capsys, "entries", "--client", str(client_id))
     assert code == 0 and "(3 entries;" in out
     assert out.count("incident") == 2 and "Role dispute" in out and "Grief" in out
+    assert "ok day" in out
     code, out, _ = run(capsys, "entries", "--client", str(client_id), "--area", "grief")
     assert "(1 entries;" in out
 

@@ -68,12 +68,17 @@ def entry_table(entries: list[StoredEntry]) -> str:
             area_name(e.problem_area) if e.kind == "incident" else "",
             "" if e.mood is None else str(e.mood),
             one_line(e.who, 18) if e.kind == "incident" else "",
-            one_line(e.what_happened or e.note, 50),
+            one_line(e.what_happened if e.kind == "incident" else _check_in_words(e), 50),
         ]
         for e in entries
     ]
-    table = _table(["logged", "ref", "kind", "area", "mood", "who", "what happened"], rows)
+    header = ["logged", "ref", "kind", "area", "mood", "who", "what happened / felt / note"]
+    table = _table(header, rows)
     return f"{table}\n({len(entries)} entries; `export` gives every field in full)"
+
+
+def _check_in_words(entry: StoredEntry) -> str:
+    return " / ".join(text for text in (entry.feelings, entry.note) if text)
 
 
 def audit_table(rows: list[AuditEntry]) -> str:
