@@ -11,6 +11,8 @@ PY        := $(VENV)/bin/python
 STAMP     := $(VENV)/.installed
 PIP_PIN   := pip==24.0
 NLP_DIR   := build/spacy/en_ipt
+# The web chat's socket.io client, vendored from the npm registry (no CDN).
+WEB_JS    := web/node_modules/socket.io-client/dist/socket.io.min.js
 MODEL     := models/ipt-assistant.tar.gz
 # Everything that goes into training; Rasa's own fingerprinting then decides
 # which components actually retrain.
@@ -45,7 +47,12 @@ $(STAMP): requirements.lock pyproject.toml scripts/find-python310.sh
 	$(PY) -m pip check
 	@touch $@
 
-setup: $(STAMP) nlp
+setup: $(STAMP) nlp $(WEB_JS)
+
+$(WEB_JS): web/package.json web/package-lock.json
+	@command -v npm >/dev/null || { echo "error: the web chat needs npm (Node.js) to install its socket.io client"; exit 1; }
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 nlp: $(NLP_DIR)/meta.json
 

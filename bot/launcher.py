@@ -42,6 +42,9 @@ class Service:
     health_url: str
     start_timeout: float
     env: dict[str, str]
+    port: int = 0
+    # The line `make run` prints for it once everything is up; empty for none.
+    ready_line: str = ""
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
 
@@ -95,15 +98,33 @@ def rasa_server(settings: Settings) -> Service:
 def dashboard(settings: Settings) -> Service:
     return Service(
         name="therapist dashboard",
-        command=[sys.executable, "-m", "bot.web"],
+        command=[sys.executable, "-m", "bot.web", "dashboard"],
         health_url=settings.dashboard_url + "/health",
         start_timeout=ACTION_SERVER_START_TIMEOUT,
         env=rasa_environment(settings),
+        port=settings.dashboard_port,
+        ready_line=f"  Dashboard:      {settings.dashboard_url}/ (therapists; add one with "
+        "python -m bot.therapist add-therapist)",
+    )
+
+
+def web_chat(settings: Settings) -> Service:
+    return Service(
+        name="web chat page",
+        command=[sys.executable, "-m", "bot.web", "chat"],
+        health_url=settings.webchat_url + "/health",
+        start_timeout=ACTION_SERVER_START_TIMEOUT,
+        env=rasa_environment(settings),
+        port=settings.webchat_port,
+        ready_line=f'  Web chat:       {settings.webchat_url}/ (embed: <script src="'
+        f'{settings.webchat_url}/webchat.js" defer></script>)',
     )
 
 
 def services_for(settings: Settings) -> list[Service]:
     services = [action_server(settings), rasa_server(settings)]
+    if settings.webchat_enabled:
+        services.append(web_chat(settings))
     # FAQ-only mode stores nothing, so there is nothing to review.
     if settings.dashboard_enabled and not settings.faq_only:
         services.append(dashboard(settings))
@@ -262,9 +283,7 @@ class _StopFlag:
 def run(settings: Settings) -> int:
     services = services_for(settings)
     ports = [settings.action_server_port, settings.rasa_port]
-    if len(services) > 2:
-        ports.append(settings.dashboard_port)
-    preflight(settings, ports)
+    preflight(settings, ports + [s.port for s in services if s.port])
     stop_flag = _StopFlag()
     signal.signal(signal.SIGINT, stop_flag.handle)
     signal.signal(signal.SIGTERM, stop_flag.handle)
@@ -277,12 +296,7 @@ def run(settings: Settings) -> int:
             f"  Chat (REST):    POST {settings.rest_webhook_url}\n"
             f"  Action server:  {settings.action_endpoint_url.rsplit('/webhook', 1)[0]}\n"
             f"  Conversations:  {_safe_url(settings.tracker_store_url)}\n"
-            + (
-                f"  Dashboard:      {settings.dashboard_url}/ (therapists; add one with "
-                f"python -m bot.therapist add-therapist)\n"
-                if len(services) > 2
-                else ""
-            )
+            + "".join(s.ready_line + "\n" for s in services if s.ready_line)
             + "Press Ctrl-C to stop.\n",
             flush=True,
         )

@@ -31,6 +31,7 @@ class LocalAssistant:
         self.rasa_port = free_port()
         self.action_port = free_port()
         self.dashboard_port = free_port()
+        self.webchat_port = free_port()
         self.data_dir = data_dir
         self.api_token = api_token
         self.env = {
@@ -40,6 +41,9 @@ class LocalAssistant:
             "ACTION_SERVER_PORT": str(self.action_port),
             "DASHBOARD_PORT": str(self.dashboard_port),
             "DASHBOARD_BIND_ADDRESS": "",
+            "WEBCHAT_PORT": str(self.webchat_port),
+            "WEBCHAT_BIND_ADDRESS": "",
+            "WEBCHAT_SERVER_URL": "",
             "ACTION_ENDPOINT_URL": "",
             "DATA_DIR": str(data_dir),
             "TRACKER_STORE_URL": "",
@@ -97,14 +101,16 @@ class LocalAssistant:
         return self.request(f"/conversations/{sender}/tracker", token=self.api_token)
 
     def server_pids(self) -> dict[str, int]:
-        """The process ids of the Rasa server, the action server and the dashboard."""
+        """The process ids of the Rasa server, the action server and the web apps."""
         assert self.process is not None
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         pids = {}
         for pid in children.read_text().split():
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
             name = (
-                "therapist dashboard"
+                "web chat page"
+                if b"bot.web" in cmdline and b"chat" in cmdline
+                else "therapist dashboard"
                 if b"bot.web" in cmdline
                 else "action server"
                 if b"actions" in cmdline

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,12 @@ DEFAULTS: dict[str, str] = {
     "DASHBOARD_SECRET_KEY": "",
     "DASHBOARD_SECURE_COOKIES": "true",
     "DASHBOARD_SESSION_HOURS": "8",
+    "WEBCHAT_ENABLED": "true",
+    "WEBCHAT_BIND_ADDRESS": "",
+    "WEBCHAT_PORT": "5090",
+    "WEBCHAT_SERVER_URL": "",
+    "WEBCHAT_ALLOWED_ORIGINS": "",
+    "WEBCHAT_SECRET_KEY": "",
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -93,6 +100,17 @@ class Settings:
     dashboard_secure_cookies: bool = True
     dashboard_session_hours: int = 8
 
+    webchat_enabled: bool = True
+    webchat_bind_address: str = "127.0.0.1"
+    webchat_port: int = 5090
+    webchat_server_url: str = ""
+    webchat_allowed_origins: tuple[str, ...] = ()
+    webchat_secret_key: str = ""
+
+    @property
+    def webchat_url(self) -> str:
+        return f"http://{_client_host(self.webchat_bind_address)}:{self.webchat_port}"
+
     @property
     def dashboard_url(self) -> str:
         return f"http://{_client_host(self.dashboard_bind_address)}:{self.dashboard_port}"
@@ -135,6 +153,23 @@ def load_settings(
         raise SettingsError(f"RASA_PORT and ACTION_SERVER_PORT are both {rasa_port}")
     if dashboard_port in (rasa_port, action_port):
         raise SettingsError(f"DASHBOARD_PORT {dashboard_port} is taken by another server")
+    webchat_address = _address(get("WEBCHAT_BIND_ADDRESS") or bind_address, "WEBCHAT_BIND_ADDRESS")
+    webchat_port = _port(get("WEBCHAT_PORT"), "WEBCHAT_PORT")
+    if webchat_port in (rasa_port, action_port, dashboard_port):
+        raise SettingsError(f"WEBCHAT_PORT {webchat_port} is taken by another server")
+    webchat_server = get("WEBCHAT_SERVER_URL").rstrip("/") or (
+        f"http://{_client_host(bind_address)}:{rasa_port}"
+    )
+    webchat_origins = tuple(
+        _origin(o.strip(), "WEBCHAT_ALLOWED_ORIGINS")
+        for o in get("WEBCHAT_ALLOWED_ORIGINS").split(",")
+        if o.strip()
+    )
+    if not webchat_server.startswith(("http://", "https://")):
+        raise SettingsError(f"WEBCHAT_SERVER_URL must be an http(s) URL, not {webchat_server!r}")
+    webchat_secret = get("WEBCHAT_SECRET_KEY")
+    if webchat_secret and len(webchat_secret) < 32:
+        raise SettingsError("WEBCHAT_SECRET_KEY must be 32+ characters (or empty for a key file)")
     dashboard_secret = get("DASHBOARD_SECRET_KEY")
     if dashboard_secret and len(dashboard_secret) < 32:
         # It signs the sign-in cookies: a short one can be guessed.
@@ -223,6 +258,12 @@ def load_settings(
         dashboard_session_hours=_count(
             get("DASHBOARD_SESSION_HOURS"), "DASHBOARD_SESSION_HOURS", 1
         ),
+        webchat_enabled=_flag(get("WEBCHAT_ENABLED"), "WEBCHAT_ENABLED"),
+        webchat_bind_address=webchat_address,
+        webchat_port=webchat_port,
+        webchat_server_url=webchat_server,
+        webchat_allowed_origins=webchat_origins,
+        webchat_secret_key=webchat_secret,
     )
 
 
@@ -234,6 +275,15 @@ def _address(value: str, name: str) -> str:
             raise SettingsError(
                 f"{name} must be an IP address such as 127.0.0.1 or 0.0.0.0, not {value!r}"
             ) from None
+    return value
+
+
+def _origin(value: str, name: str) -> str:
+    """'https://clinic.example' or 'http://127.0.0.1:8000': scheme, host, port, no path."""
+    if not re.fullmatch(r"https?://[A-Za-z0-9.\-\[\]:]+", value):
+        raise SettingsError(
+            f"{name} lists origins such as https://www.clinic.example (no path), not {value!r}"
+        )
     return value
 
 

@@ -64,6 +64,14 @@ def test_other_database_urls_pass_through_unchanged(tmp_path: Path) -> None:
         ({"ACTION_ENDPOINT_URL": "localhost:5055"}, "ACTION_ENDPOINT_URL must be"),
         ({"REMINDER_TIMEZONE": "Mars/Olympus"}, "REMINDER_TIMEZONE must be a time zone"),
         ({"REMINDER_TIMEZONE": "../../etc/passwd"}, "REMINDER_TIMEZONE must be a time zone"),
+        ({"DASHBOARD_PORT": "5005"}, "DASHBOARD_PORT 5005 is taken"),
+        ({"DASHBOARD_SECRET_KEY": "short"}, "DASHBOARD_SECRET_KEY must be 32+"),
+        ({"DASHBOARD_BIND_ADDRESS": "dash"}, "DASHBOARD_BIND_ADDRESS must be an IP"),
+        ({"WEBCHAT_PORT": "5080"}, "WEBCHAT_PORT 5080 is taken"),
+        ({"WEBCHAT_ALLOWED_ORIGINS": "https://a.example/page"}, "no path"),
+        ({"WEBCHAT_ALLOWED_ORIGINS": "*"}, "WEBCHAT_ALLOWED_ORIGINS lists origins"),
+        ({"WEBCHAT_SERVER_URL": "rasa.internal:5005"}, "WEBCHAT_SERVER_URL must be"),
+        ({"WEBCHAT_SECRET_KEY": "short"}, "WEBCHAT_SECRET_KEY must be 32+"),
     ],
 )
 def test_bad_values_are_refused_with_a_message_naming_the_variable(

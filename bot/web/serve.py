@@ -1,55 +1,46 @@
-"""Runs the dashboard under waitress, a production WSGI server: `python -m bot.web`."""
+"""Runs a web app under waitress, a production WSGI server:
+`python -m bot.web dashboard` (the default) or `python -m bot.web chat`."""
 
 from __future__ import annotations
 
-import os
-import secrets
 import sys
-from pathlib import Path
 
-from bot.settings import Settings, SettingsError, load_settings
+from bot.local_keys import local_secret
+from bot.settings import SettingsError, load_settings
 
 KEY_FILE = "dashboard.key"
 
 
-def secret_key(settings: Settings) -> str:
-    """DASHBOARD_SECRET_KEY, or a key file under DATA_DIR made on first use."""
-    if settings.dashboard_secret_key:
-        return settings.dashboard_secret_key
-    path = Path(settings.data_dir) / KEY_FILE
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            # Readable by this user only, from the moment it exists.
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process made it first
-        else:
-            with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-                handle.write(secrets.token_urlsafe(48) + "\n")
-    return path.read_text(encoding="ascii").strip()
-
-
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    which = (argv if argv is not None else sys.argv[1:]) or ["dashboard"]
+    if which[0] not in ("dashboard", "chat"):
+        sys.exit("usage: python -m bot.web [dashboard|chat]")
     try:
         settings = load_settings()
-        if settings.faq_only:
-            sys.exit("error: FAQ-only mode stores nothing, so there is no dashboard to serve")
-        from bot.storage.migrate import prepare
+        if which[0] == "chat":
+            from bot.web.chat import create_chat_app
 
-        prepare(settings)
-        from waitress import serve
+            app = create_chat_app(settings)
+            name, host, port = "Web chat", settings.webchat_bind_address, settings.webchat_port
+        else:
+            if settings.faq_only:
+                sys.exit("error: FAQ-only mode stores nothing, so there is no dashboard to serve")
+            from bot.storage.migrate import prepare
 
-        from bot.web.dashboard import create_app
+            prepare(settings)
+            from bot.web.dashboard import create_app
 
-        app = create_app(settings, secret_key(settings))
-    except SettingsError as error:
+            app = create_app(
+                settings, local_secret(settings, settings.dashboard_secret_key, KEY_FILE)
+            )
+            name, host, port = (
+                "Therapist dashboard",
+                settings.dashboard_bind_address,
+                settings.dashboard_port,
+            )
+    except (SettingsError, FileNotFoundError) as error:
         sys.exit(f"error: {error}")
-    print(f"Therapist dashboard on {settings.dashboard_url}", flush=True)
-    serve(
-        app,
-        host=settings.dashboard_bind_address,
-        port=settings.dashboard_port,
-        threads=4,
-        ident="",
-    )
+    from waitress import serve
+
+    print(f"{name} on http://{host}:{port}", flush=True)
+    serve(app, host=host, port=port, threads=4, ident="")
