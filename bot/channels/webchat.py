@@ -59,6 +59,14 @@ class SessionIds:
         return hmac.new(self._key, sender.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 
+def session_key(settings: Settings) -> str:
+    if settings.faq_only and not settings.webchat_secret_key:
+        # FAQ-only mode writes nothing to disk, not even a key: conversations are
+        # not kept either, so ids that end with the process lose nothing.
+        return secrets.token_urlsafe(48)
+    return local_secret(settings, settings.webchat_secret_key, KEY_FILE)
+
+
 def allowed_origins(settings: Settings) -> list[str]:
     return [settings.webchat_url, *settings.webchat_allowed_origins]
 
@@ -79,7 +87,7 @@ class WebChatInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         settings = load_settings()
-        ids = SessionIds(local_secret(settings, settings.webchat_secret_key, KEY_FILE))
+        ids = SessionIds(session_key(settings))
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=allowed_origins(settings))
         blueprint = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         # get_output_channel (reminders) sends through this server.
