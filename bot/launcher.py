@@ -95,29 +95,39 @@ def rasa_server(settings: Settings) -> Service:
     )
 
 
-def dashboard(settings: Settings) -> Service:
+def web_app(settings: Settings, app: str, url: str, port: int, ready_line: str) -> Service:
+    """One of the web apps of `python -m bot.web` (waitress)."""
     return Service(
-        name="therapist dashboard",
-        command=[sys.executable, "-m", "bot.web", "dashboard"],
-        health_url=settings.dashboard_url + "/health",
+        name={"dashboard": "therapist dashboard", "chat": "web chat page"}[app],
+        command=[sys.executable, "-m", "bot.web", app],
+        health_url=url + "/health",
         start_timeout=ACTION_SERVER_START_TIMEOUT,
         env=rasa_environment(settings),
-        port=settings.dashboard_port,
-        ready_line=f"  Dashboard:      {settings.dashboard_url}/ (therapists; add one with "
+        port=port,
+        ready_line=ready_line,
+    )
+
+
+def dashboard(settings: Settings) -> Service:
+    url = settings.dashboard_url
+    return web_app(
+        settings,
+        "dashboard",
+        url,
+        settings.dashboard_port,
+        f"  Dashboard:      {url}/ (therapists; add one with "
         "python -m bot.therapist add-therapist)",
     )
 
 
 def web_chat(settings: Settings) -> Service:
-    return Service(
-        name="web chat page",
-        command=[sys.executable, "-m", "bot.web", "chat"],
-        health_url=settings.webchat_url + "/health",
-        start_timeout=ACTION_SERVER_START_TIMEOUT,
-        env=rasa_environment(settings),
-        port=settings.webchat_port,
-        ready_line=f'  Web chat:       {settings.webchat_url}/ (embed: <script src="'
-        f'{settings.webchat_url}/webchat.js" defer></script>)',
+    url = settings.webchat_url
+    return web_app(
+        settings,
+        "chat",
+        url,
+        settings.webchat_port,
+        f'  Web chat:       {url}/ (embed: <script src="{url}/webchat.js" defer></script>)',
     )
 
 
