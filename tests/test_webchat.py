@@ -4,6 +4,7 @@ a conversation in headless Chromium, and the channel's refusals over socket.io."
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,9 @@ pytestmark = pytest.mark.server
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> Iterator[Any]:
-    running = LocalAssistant(tmp_path_factory.mktemp("webchat"), model_path)
+    running = LocalAssistant(
+        tmp_path_factory.mktemp("webchat"), model_path, REMINDER_TIMEZONE="UTC"
+    )
     running.start()
     yield running
     assert running.stop() == 0
@@ -76,6 +79,25 @@ def test_a_whole_conversation_with_buttons_a_reload_and_the_help_control(
     _bot_says(page, "988")
     # The page fits a phone: nothing sideways.
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_a_daily_reminder_reaches_the_open_page(assistant: Any, chromium: Any) -> None:
+    """End to end through Rasa's own scheduler: set for the next minute or two
+    (REMINDER_TIMEZONE is UTC here), then wait for it to fire into the page."""
+    page = chromium.new_context().new_page()
+    page.goto(f"http://127.0.0.1:{assistant.webchat_port}/")
+    _bot_says(page, "Here is what I can do")
+    now = datetime.now(timezone.utc)
+    at = now + timedelta(minutes=2 if now.second < 40 else 3)
+    page.get_by_label("Your message").fill(f"remind me to check in every day at {at:%H:%M}")
+    page.get_by_label("Your message").press("Enter")
+    _bot_says(page, "I'll remind you to check in every day")
+    nudge = page.locator(".ipt-bot", has_text="check-in time").last
+    nudge.wait_for(timeout=240_000)
+    assert nudge.get_by_role("button").count() >= 1
+    page.get_by_label("Your message").fill("stop reminders")
+    page.get_by_label("Your message").press("Enter")
+    _bot_says(page, "no more reminders")
 
 
 def test_one_script_tag_embeds_it_in_a_clinics_page(assistant: Any, chromium: Any) -> None:
