@@ -89,10 +89,12 @@ class LocalAssistant:
     def request(self, path: str, body: bytes | None = None, token: str | None = None) -> Any:
         if token:
             path += ("&" if "?" in path else "?") + f"token={token}"
+        headers = {"Content-Type": "application/json"}
+        if self.env.get("REST_CHANNEL_TOKEN"):
+            # The REST channel's credential, as the clinic's back end would send it.
+            headers["Authorization"] = f"Bearer {self.env['REST_CHANNEL_TOKEN']}"
         request = urllib.request.Request(
-            f"http://127.0.0.1:{self.rasa_port}{path}",
-            data=body,
-            headers={"Content-Type": "application/json"},
+            f"http://127.0.0.1:{self.rasa_port}{path}", data=body, headers=headers
         )
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read())

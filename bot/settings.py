@@ -50,6 +50,7 @@ DEFAULTS: dict[str, str] = {
     "DASHBOARD_SECRET_KEY": "",
     "DASHBOARD_SECURE_COOKIES": "true",
     "DASHBOARD_SESSION_HOURS": "8",
+    "REST_CHANNEL_TOKEN": "",
     "WEBCHAT_ENABLED": "true",
     "WEBCHAT_BIND_ADDRESS": "",
     "WEBCHAT_PORT": "5090",
@@ -100,6 +101,7 @@ class Settings:
     dashboard_secure_cookies: bool = True
     dashboard_session_hours: int = 8
 
+    rest_channel_token: str = ""
     webchat_enabled: bool = True
     webchat_bind_address: str = "127.0.0.1"
     webchat_port: int = 5090
@@ -167,6 +169,16 @@ def load_settings(
     )
     if not webchat_server.startswith(("http://", "https://")):
         raise SettingsError(f"WEBCHAT_SERVER_URL must be an http(s) URL, not {webchat_server!r}")
+    rest_token = get("REST_CHANNEL_TOKEN")
+    if rest_token and len(rest_token) < 16:
+        raise SettingsError("REST_CHANNEL_TOKEN must be a secret of 16+ characters")
+    if not rest_token and not _loopback(bind_address):
+        # Off this machine an open REST channel lets anyone read any conversation by id.
+        raise SettingsError(
+            f"BIND_ADDRESS {bind_address} opens the REST channel to the network, where anyone "
+            "could read and write any conversation by its id: set REST_CHANNEL_TOKEN "
+            "(16+ characters) for your back end, or keep BIND_ADDRESS=127.0.0.1"
+        )
     webchat_secret = get("WEBCHAT_SECRET_KEY")
     if webchat_secret and len(webchat_secret) < 32:
         raise SettingsError("WEBCHAT_SECRET_KEY must be 32+ characters (or empty for a key file)")
@@ -258,6 +270,7 @@ def load_settings(
         dashboard_session_hours=_count(
             get("DASHBOARD_SESSION_HOURS"), "DASHBOARD_SESSION_HOURS", 1
         ),
+        rest_channel_token=rest_token,
         webchat_enabled=_flag(get("WEBCHAT_ENABLED"), "WEBCHAT_ENABLED"),
         webchat_bind_address=webchat_address,
         webchat_port=webchat_port,
@@ -265,6 +278,10 @@ def load_settings(
         webchat_allowed_origins=webchat_origins,
         webchat_secret_key=webchat_secret,
     )
+
+
+def _loopback(address: str) -> bool:
+    return address == "localhost" or ipaddress.ip_address(address).is_loopback
 
 
 def _address(value: str, name: str) -> str:

@@ -68,6 +68,9 @@ def test_other_database_urls_pass_through_unchanged(tmp_path: Path) -> None:
         ({"DASHBOARD_SECRET_KEY": "short"}, "DASHBOARD_SECRET_KEY must be 32+"),
         ({"DASHBOARD_BIND_ADDRESS": "dash"}, "DASHBOARD_BIND_ADDRESS must be an IP"),
         ({"WEBCHAT_PORT": "5080"}, "WEBCHAT_PORT 5080 is taken"),
+        ({"BIND_ADDRESS": "0.0.0.0"}, "set REST_CHANNEL_TOKEN"),
+        ({"BIND_ADDRESS": "10.0.0.5"}, "set REST_CHANNEL_TOKEN"),
+        ({"REST_CHANNEL_TOKEN": "short"}, "REST_CHANNEL_TOKEN must be a secret of 16+"),
         ({"WEBCHAT_ALLOWED_ORIGINS": "https://a.example/page"}, "no path"),
         ({"WEBCHAT_ALLOWED_ORIGINS": "*"}, "WEBCHAT_ALLOWED_ORIGINS lists origins"),
         ({"WEBCHAT_SERVER_URL": "rasa.internal:5005"}, "WEBCHAT_SERVER_URL must be"),
@@ -115,3 +118,8 @@ def test_rasa_processes_get_telemetry_off_and_tensorflow_quiet(tmp_path: Path) -
     assert env["TF_CPP_MIN_LOG_LEVEL"] == "3"
     assert env["PATH"] == "/usr/bin"
     assert env["RASA_CACHE_DIRECTORY"].startswith(str(tmp_path))
+
+
+def test_an_address_off_this_machine_is_accepted_with_a_rest_token(tmp_path: Path) -> None:
+    env = {"BIND_ADDRESS": "0.0.0.0", "REST_CHANNEL_TOKEN": "t" * 20}
+    assert _load(tmp_path, env=env).rest_channel_token == "t" * 20

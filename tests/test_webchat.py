@@ -3,6 +3,9 @@ a conversation in headless Chromium, and the channel's refusals over socket.io."
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -15,12 +18,16 @@ from bot.local_instance import LocalAssistant
 from tests.test_dashboard_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.server
+REST_TOKEN = "rest-token-0123456789"
 
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> Iterator[Any]:
     running = LocalAssistant(
-        tmp_path_factory.mktemp("webchat"), model_path, REMINDER_TIMEZONE="UTC"
+        tmp_path_factory.mktemp("webchat"),
+        model_path,
+        REMINDER_TIMEZONE="UTC",
+        REST_CHANNEL_TOKEN=REST_TOKEN,
     )
     running.start()
     yield running
@@ -166,6 +173,20 @@ def test_nobody_can_take_over_someone_elses_conversation(assistant: Any, chromiu
         f"http://127.0.0.1:{assistant.rasa_port}",
     )
     assert outcome == "refused"
+
+
+def test_with_a_token_set_the_rest_channel_needs_it(assistant: Any) -> None:
+    # LocalAssistant sends the token, as the clinic's back end would.
+    assert assistant.say("backend-1", "hello")
+    for headers in ({}, {"Authorization": "Bearer wrong-token-0123456789"}):
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{assistant.rasa_port}/webhooks/rest/webhook",
+            data=json.dumps({"sender": "backend-1", "message": "hello"}).encode(),
+            headers={"Content-Type": "application/json", **headers},
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        assert refused.value.code == 401
 
 
 def test_session_ids_are_signed_and_checked() -> None:
