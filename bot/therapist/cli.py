@@ -75,7 +75,12 @@ def _therapist_id(db: Database, username: str) -> int:
 
 
 def _record(
-    db: Database, args: argparse.Namespace, actor: audit.Actor, action: str, texts: bool = True
+    db: Database,
+    args: argparse.Namespace,
+    actor: audit.Actor,
+    action: str,
+    texts: bool = True,
+    from_last_session: bool = False,
 ) -> ClientRecord:
     filters = Filters(
         since=parse_date(args.since, "--since date") if getattr(args, "since", None) else None,
@@ -83,22 +88,13 @@ def _record(
         area=getattr(args, "area", None),
     )
     try:
-        record = client_record(db, args.client, filters, texts=texts)
+        record = client_record(
+            db, args.client, filters, texts=texts, from_last_session=from_last_session
+        )
     except UnknownClient:
         raise CliError(f"no client with id {args.client} (see: clients)") from None
-    audit.record(db, actor, action, client_id=args.client, detail=filters.describe())
+    audit.record(db, actor, action, client_id=args.client, detail=record.filters.describe())
     return record
-
-
-def _since_last_session(db: Database, args: argparse.Namespace) -> None:
-    """summary with no --since starts at the last session (a week back if none)."""
-    if args.since is None:
-        from bot.therapist.review import client_overview
-
-        try:
-            args.since = client_overview(db, args.client).review_since.date().isoformat()
-        except UnknownClient:
-            raise CliError(f"no client with id {args.client} (see: clients)") from None
 
 
 def _write(out: str | None, content: str | bytes) -> str | None:
@@ -159,8 +155,8 @@ def _run(command: str, args: argparse.Namespace, settings: Settings, db: Databas
     elif command == "entries":
         print(report.entry_table(_record(db, args, actor, "view_client").entries))
     elif command == "summary":
-        _since_last_session(db, args)
-        print(report.summary_text(_record(db, args, actor, "view_summary")))
+        record = _record(db, args, actor, "view_summary", from_last_session=args.since is None)
+        print(report.summary_text(record))
     elif command == "chart":
         from bot.therapist.chart import mood_chart_png
 

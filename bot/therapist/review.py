@@ -185,10 +185,14 @@ def client_record(
     therapist_id: int | None = None,
     now: datetime | None = None,
     texts: bool = True,
+    from_last_session: bool = False,
 ) -> ClientRecord:
     """The client's shared entries and crisis events within the filters, newest
-    first. texts=False leaves the entries' free text out (see plain_entry)."""
+    first. texts=False leaves the entries' free text out (see plain_entry);
+    from_last_session=True starts a period with no start date at the last session."""
     client = client_overview(db, client_id, therapist_id, now)
+    if from_last_session and filters.since is None:
+        filters = replace(filters, since=client.review_since.date())
     if client.conversation_id is None:
         return ClientRecord(client, filters, [], [])
     start, end = _bounds(filters)

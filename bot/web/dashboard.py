@@ -109,11 +109,16 @@ def signed_in(view: Any) -> Any:
 
 
 def _client_or_404(
-    client_id: int, filters: review.Filters, texts: bool = True
+    client_id: int, filters: review.Filters, texts: bool, from_last_session: bool
 ) -> review.ClientRecord:
     try:
         return review.client_record(
-            _db(), client_id, filters, g.therapist.therapist_id, texts=texts
+            _db(),
+            client_id,
+            filters,
+            g.therapist.therapist_id,
+            texts=texts,
+            from_last_session=from_last_session,
         )
     except review.UnknownClient:
         # Another therapist's client looks exactly like one that does not exist.
@@ -145,21 +150,11 @@ def _open(
 
     Pages opened without filters start at the last session; the chart and
     export links carry the page's filters explicitly."""
-    filters = (from_last_session and _default_since(client_id)) or _filters()
-    record = _client_or_404(client_id, filters, texts)
-    audit.record(_db(), _actor(), action, client_id=client_id, detail=filters.describe(extra))
+    # Only a page opened with no parameters at all: a chosen area keeps every date.
+    record = _client_or_404(client_id, _filters(), texts, from_last_session and not request.args)
+    detail = record.filters.describe(extra)
+    audit.record(_db(), _actor(), action, client_id=client_id, detail=detail)
     return record
-
-
-def _default_since(client_id: int) -> review.Filters | None:
-    """A client page opened without dates starts at the last session."""
-    if request.args:
-        return None
-    try:
-        overview = review.client_overview(_db(), client_id, g.therapist.therapist_id)
-    except review.UnknownClient:
-        return None
-    return review.Filters(since=overview.review_since.date())
 
 
 def _routes(app: Flask) -> None:
