@@ -21,6 +21,7 @@ from bot.therapist.review import (
     Filters,
     UnknownClient,
     client_list,
+    client_overview,
     client_record,
     export_rows,
     mark_session,
@@ -87,12 +88,9 @@ def _record(
         until=parse_date(args.until, "--until date") if getattr(args, "until", None) else None,
         area=getattr(args, "area", None),
     )
-    try:
-        record = client_record(
-            db, args.client, filters, texts=texts, from_last_session=from_last_session
-        )
-    except UnknownClient:
-        raise CliError(f"no client with id {args.client} (see: clients)") from None
+    record = client_record(
+        db, args.client, filters, texts=texts, from_last_session=from_last_session
+    )
     audit.record(db, actor, action, client_id=args.client, detail=record.filters.describe())
     return record
 
@@ -140,10 +138,9 @@ def _run(command: str, args: argparse.Namespace, settings: Settings, db: Databas
         print(_code_lines(client_id, code, days))
     elif command == "pair-code":
         if args.client is not None:
-            found = [c for c in client_list(db) if c.id == args.client]
-            if not found:
-                raise CliError(f"no client with id {args.client} (see: clients)")
-            code = clients.issue_code(db, found[0].therapist_id, days, client_id=args.client)
+            therapist_id = client_overview(db, args.client).therapist_id
+            assert therapist_id is not None  # client_overview refuses clients without one
+            code = clients.issue_code(db, therapist_id, days, client_id=args.client)
             audit.record(db, actor, "pair_code", client_id=args.client)
             print(_code_lines(args.client, code, days))
         else:
@@ -175,10 +172,7 @@ def _run(command: str, args: argparse.Namespace, settings: Settings, db: Databas
         if written:
             print(f"{len(rows)} entries written to {written}", file=sys.stderr)
     elif command == "mark-session":
-        try:
-            mark_session(db, args.client, None)
-        except UnknownClient:
-            raise CliError(f"no client with id {args.client} (see: clients)") from None
+        mark_session(db, args.client, None)
         audit.record(db, actor, "mark_session", client_id=args.client)
         print(f"Session recorded for client {args.client}; the next summary starts now.")
     elif command == "audit":
@@ -257,6 +251,8 @@ def main(argv: list[str] | None = None) -> None:
         _run(args.command, args, settings, database(settings))
     except CliError as error:
         _fail(str(error))
+    except UnknownClient as error:
+        _fail(f"{error} (see: clients)")
     except (SettingsError, ValueError) as error:
         _fail(str(error))
     except Exception as error:

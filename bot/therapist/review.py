@@ -172,9 +172,9 @@ def client_overview(
             .where(Client.id == client_id)
         ).first()
         if row is None or row[0].therapist_id is None:
-            raise UnknownClient(f"no client {client_id}")
+            raise UnknownClient(f"no client with id {client_id}")
         if therapist_id is not None and row[0].therapist_id != therapist_id:
-            raise UnknownClient(f"no client {client_id}")
+            raise UnknownClient(f"no client with id {client_id}")
         return _with_activity(session, _overview(db, row[0], row[1], now))
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 from functools import wraps
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import (
     Flask,
@@ -121,9 +121,13 @@ def _client_or_404(
             from_last_session=from_last_session,
         )
     except review.UnknownClient:
-        # Another therapist's client looks exactly like one that does not exist.
-        audit.record(_db(), _actor(), "denied", client_id=client_id, detail=request.path)
-        abort(404)
+        _deny(client_id)
+
+
+def _deny(client_id: int) -> NoReturn:
+    # Another therapist's client looks exactly like one that does not exist.
+    audit.record(_db(), _actor(), "denied", client_id=client_id, detail=request.path)
+    abort(404)
 
 
 def _filters() -> review.Filters:
@@ -283,8 +287,7 @@ def _routes(app: Flask) -> None:
         try:
             review.mark_session(_db(), client_id, g.therapist.therapist_id)
         except review.UnknownClient:
-            audit.record(_db(), _actor(), "denied", client_id=client_id, detail=request.path)
-            abort(404)
+            _deny(client_id)
         audit.record(_db(), _actor(), "mark_session", client_id=client_id)
         flash("Session recorded. From now on, new entries count as since the last session.")
         return redirect(url_for("client_page", client_id=client_id))
