@@ -19,6 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 
 from bot.storage import audit
+from bot.storage.clients import tidy_name
 from bot.storage.database import Database
 from bot.storage.models import DashboardSession, Therapist, as_utc, utcnow
 
@@ -67,9 +68,7 @@ def create_therapist(db: Database, name: str, username: str, password: str) -> i
             "a username is 2 to 64 lowercase letters, digits, dots, dashes or underscores"
         )
     check_password(password)
-    name = " ".join(name.split())
-    if not 1 <= len(name) <= 120:
-        raise AccountError("a therapist's name must be 1 to 120 characters")
+    name = tidy_name(name, "a therapist's")
     hashed = _hasher.hash(password)
     with db.session() as session:
         if session.scalar(select(Therapist.id).where(Therapist.username == username)):

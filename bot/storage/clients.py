@@ -52,11 +52,17 @@ def therapist_name(db: Database, conversation_id: str) -> str | None:
         )
 
 
-def add_therapist(db: Database, name: str) -> int:
-    """Registers a therapist (or finds them by name); returns their id."""
+def tidy_name(name: str, whose: str) -> str:
+    """One space between words; 1 to 120 characters, as the name columns hold."""
     name = " ".join(name.split())
     if not 1 <= len(name) <= 120:
-        raise ValueError("a therapist's name must be 1 to 120 characters")
+        raise ValueError(f"{whose} name must be 1 to 120 characters")
+    return name
+
+
+def add_therapist(db: Database, name: str) -> int:
+    """Registers a therapist (or finds them by name); returns their id."""
+    name = tidy_name(name, "a therapist's")
     with db.session() as session:
         found = session.scalar(select(Therapist).where(Therapist.name == name))
         if found is None:
@@ -71,9 +77,7 @@ def add_client(
 ) -> tuple[int, str]:
     """A client record named by their therapist, and the pairing code that links
     the client's conversation to it. Returns (client id, code)."""
-    name = " ".join(name.split())
-    if not 1 <= len(name) <= 120:
-        raise ValueError("a client's name must be 1 to 120 characters")
+    name = tidy_name(name, "a client's")
     with db.session() as session:
         if session.get(Therapist, therapist_id) is None:
             raise ValueError(f"no therapist with id {therapist_id}")
