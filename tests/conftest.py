@@ -170,3 +170,34 @@ def _form_turn(
     dispatcher = CollectingDispatcher()
     events = asyncio.run(action.run(dispatcher, t, domain))
     return {e["name"]: e["value"] for e in events if e["event"] == "slot"}, dispatcher
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Chromium's own calls home are refused on these machines; keep it quiet and local.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium, headless, driven by Playwright (never a downloaded browser).
+
+    Per module, not per session: Playwright's sync API keeps an event loop
+    running in this thread, which the asyncio fixtures of other modules cannot share."""
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.is_file():
+        pytest.fail("no /usr/bin/chromium: run the tests through `make test`, which installs it")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()

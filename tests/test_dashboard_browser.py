@@ -23,23 +23,9 @@ from bot.storage.migrate import upgrade
 from bot.storage.models import utcnow
 from tests.test_therapist_review import HOSTILE
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Chromium's own calls home are refused on these machines; keep it quiet and local.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    if not CHROMIUM.is_file():
-        pytest.fail("no /usr/bin/chromium: run the tests through `make test`, which installs it")
     folder = tmp_path_factory.mktemp("dashboard")
     key = Fernet.generate_key().decode()
     url = f"sqlite:///{folder / 'ipt.db'}"
@@ -58,18 +44,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         yield {"base": server.base, "alex": alex.client_id, "sam": sam.client_id}
     finally:
         assert server.stop() == 0
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ import pytest
 
 from bot.channels.webchat import SessionIds
 from bot.local_instance import LocalAssistant
-from tests.test_dashboard_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.server
 REST_TOKEN = "rest-token-0123456789"
@@ -32,18 +31,6 @@ def assistant(tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> Ite
     running.start()
     yield running
     assert running.stop() == 0
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    if not CHROMIUM.is_file():
-        pytest.fail("no /usr/bin/chromium: run the tests through `make test`, which installs it")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def _bot_says(page: Any, text: str) -> None:
