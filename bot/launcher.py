@@ -42,7 +42,7 @@ class Service:
     health_url: str
     start_timeout: float
     env: dict[str, str]
-    port: int = 0
+    port: int
     # The line `make run` prints for it once everything is up; empty for none.
     ready_line: str = ""
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
@@ -66,6 +66,7 @@ def action_server(settings: Settings) -> Service:
         health_url=settings.action_health_url,
         start_timeout=ACTION_SERVER_START_TIMEOUT,
         env=env,
+        port=settings.action_server_port,
     )
 
 
@@ -92,6 +93,7 @@ def rasa_server(settings: Settings) -> Service:
         health_url=settings.rasa_url + "/",
         start_timeout=RASA_SERVER_START_TIMEOUT,
         env=rasa_environment(settings),
+        port=settings.rasa_port,
     )
 
 
@@ -292,8 +294,7 @@ class _StopFlag:
 
 def run(settings: Settings) -> int:
     services = services_for(settings)
-    ports = [settings.action_server_port, settings.rasa_port]
-    preflight(settings, ports + [s.port for s in services if s.port])
+    preflight(settings, [s.port for s in services])
     stop_flag = _StopFlag()
     signal.signal(signal.SIGINT, stop_flag.handle)
     signal.signal(signal.SIGTERM, stop_flag.handle)
