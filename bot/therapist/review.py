@@ -332,19 +332,16 @@ def _overview(db: Database, client: Client, therapist: str | None, now: datetime
 def _with_activity(session: Session, client: ClientOverview) -> ClientOverview:
     if client.conversation_id is None:
         return client
-    count = session.scalar(
-        select(func.count(Entry.id)).where(
-            Entry.conversation_id == client.conversation_id,
-            Entry.therapist_id == client.therapist_id,
-            Entry.created_at >= client.review_since,
-        )
-    )
-    latest = session.scalar(
-        select(func.max(Entry.created_at)).where(
+    # One pass over the client's entries: the latest of all, and how many are new.
+    latest, count = session.execute(
+        select(
+            func.max(Entry.created_at),
+            func.count(Entry.id).filter(Entry.created_at >= client.review_since),
+        ).where(
             Entry.conversation_id == client.conversation_id,
             Entry.therapist_id == client.therapist_id,
         )
-    )
+    ).one()
     crisis_from = max(client.review_since, client.paired_at or client.review_since)
     crisis = session.execute(
         select(func.max(CrisisEvent.created_at), func.count(CrisisEvent.id)).where(
