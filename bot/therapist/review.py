@@ -221,15 +221,15 @@ def summarise(record: ClientRecord) -> Summary:
     entries = record.entries
     ratings = [e.mood for e in entries if e.mood is not None]
     timed = sorted((e.created_at, e.mood) for e in entries if e.mood is not None)
+    since = _start_of(record.filters.since) or (timed[0][0] if timed else utcnow())
     trend = None
     if timed:
-        start = _start_of(record.filters.since) or timed[0][0]
-        trend = mood_trend(timed, start, max(timed[-1][0], start + timedelta(seconds=1)))
+        trend = mood_trend(timed, since, max(timed[-1][0], since + timedelta(seconds=1)))
     incidents = [e for e in entries if e.kind == "incident"]
     per_area = Counter(area_name(e.problem_area) for e in incidents)
     per_person = Counter(person_key(e.who) for e in incidents if e.who)
     return Summary(
-        since=_start_of(record.filters.since) or (timed[0][0] if timed else utcnow()),
+        since=since,
         entries=len(entries),
         incidents=len(incidents),
         ratings=len(ratings),
