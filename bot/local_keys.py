@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.settings import Settings
@@ -16,14 +17,19 @@ def local_secret(settings: Settings, configured: str, filename: str) -> str:
     if configured:
         return configured
     path = Path(settings.data_dir) / filename
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            # Readable by this user only, from the moment it exists.
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process made it first
-        else:
-            with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-                handle.write(secrets.token_urlsafe(48) + "\n")
+    write_once(path, lambda: secrets.token_urlsafe(48))
     return path.read_text(encoding="ascii").strip()
+
+
+def write_once(path: Path, make: Callable[[], str]) -> None:
+    """Creates a key file readable by this user only, from the moment it exists;
+    an existing one (made earlier, or by another process just now) is kept."""
+    if path.is_file():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(make() + "\n")

@@ -9,13 +9,13 @@ set-up; that is fine on a laptop and wrong on a shared server, where start-up wa
 
 from __future__ import annotations
 
-import os
 import sys
 from functools import cache
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from bot.local_keys import write_once
 from bot.settings import Settings, SettingsError
 
 KEY_FILE = "encryption.key"
@@ -91,12 +91,7 @@ def ensure_local_key(settings: Settings) -> str | None:
     if settings.encryption_keys:
         return None
     path = key_file(settings)
-    if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Created readable by this user only, before the key is written into it.
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-            handle.write(Fernet.generate_key().decode("ascii") + "\n")
+    write_once(path, lambda: Fernet.generate_key().decode("ascii"))
     if not settings.database_url.startswith("sqlite"):
         return (
             "warning: DATA_ENCRYPTION_KEY is not set, so the database server's entries are "
