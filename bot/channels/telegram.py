@@ -16,7 +16,6 @@ and it calls Telegram at start-up and at every message. Here:
 from __future__ import annotations
 
 import hmac
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -29,11 +28,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import choices
-from bot.channels.pseudonyms import Addressed, Pseudonyms
+from bot.channels.pseudonyms import Pseudonyms
 from bot.channels.webchat import MAX_MESSAGE_CHARS
+from bot.channels.webhooks import pass_on, signed_webhook
 from bot.settings import load_settings
 
-logger = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Telegram's limit for a button's callback data.
 MAX_CALLBACK_BYTES = 64
@@ -82,42 +81,29 @@ class SecureTelegramInput(TelegramInput):
         return hmac.compare_digest(given.encode("utf-8"), self.secret_token.encode("utf-8"))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint = Blueprint("telegram_webhook", __name__)
         out_channel = self.get_output_channel()
         pseudonyms = Pseudonyms.for_settings(load_settings())
 
-        @blueprint.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
-        @blueprint.route("/webhook", methods=["POST"])
-        async def webhook(request: Request) -> HTTPResponse:
-            if not self.authentic(request):
-                return response.text("unauthorised", status=401)
+        async def handle(request: Request) -> HTTPResponse:
             try:
                 update = Update(**(request.json or {}))
             except (TypeError, ValueError):
                 return response.text("not a Telegram update", status=400)
             chat_id, text = self._read(update)
-            if chat_id is None or not text or not text.strip():
-                # Stickers, photos, joins: nothing to answer, and Telegram must
-                # not retry them.
-                return response.text("ignored")
-            sender = pseudonyms.of("telegram", chat_id)
-            text = await choices.resolve(
-                text[:MAX_MESSAGE_CHARS], request.app.ctx.agent.tracker_store, sender
-            )
-            await on_new_message(
-                UserMessage(
-                    text,
-                    Addressed(out_channel, str(chat_id)),
-                    sender,
-                    input_channel=self.name(),
+            if chat_id is not None and text and text.strip():
+                await pass_on(
+                    request,
+                    on_new_message,
+                    self.name(),
+                    chat_id,
+                    text[:MAX_MESSAGE_CHARS],
+                    out_channel,
+                    pseudonyms,
                 )
-            )
+            # Stickers, photos, joins: nothing to answer, and Telegram must not retry.
             return response.text("success")
 
-        return blueprint
+        return signed_webhook(self.name(), self.authentic, ("unauthorised", 401), handle)
 
     def _read(self, update: Update) -> tuple[int | None, str | None]:
         if self._is_button(update):

@@ -26,7 +26,8 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
 from bot.channels import choices
-from bot.channels.pseudonyms import Addressed, Pseudonyms
+from bot.channels.pseudonyms import Pseudonyms
+from bot.channels.webhooks import pass_on, signed_webhook
 from bot.settings import Messaging, load_settings
 
 logger = logging.getLogger(__name__)
@@ -94,33 +95,22 @@ class SignedTwilioInput(InputChannel):
         )
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint = Blueprint("twilio_webhook", __name__)
         out_channel = self.get_output_channel()
         pseudonyms = Pseudonyms.for_settings(load_settings())
 
-        @blueprint.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
-        @blueprint.route("/webhook", methods=["POST"])
-        async def webhook(request: Request) -> HTTPResponse:
-            if not self.authentic(request):
-                return response.text("invalid Twilio signature", status=403)
+        async def handle(request: Request) -> HTTPResponse:
             number = request.form.get("From")
             text = request.form.get("Body")
             if number and text and text.strip():
-                sender = pseudonyms.of("twilio", number)
                 # Some carriers turn @ into ¡ (Rasa's stock connector undoes it too).
                 text = text.replace("¡", "@")[:MAX_SMS_CHARS]
-                text = await choices.resolve(text, request.app.ctx.agent.tracker_store, sender)
-                await on_new_message(
-                    UserMessage(
-                        text, Addressed(out_channel, number), sender, input_channel="twilio"
-                    )
+                await pass_on(
+                    request, on_new_message, self.name(), number, text, out_channel, pseudonyms
                 )
             # Empty TwiML: the replies go out through the API, reminders later too.
             return response.text(
                 "<?xml version='1.0' encoding='UTF-8'?><Response/>", content_type="text/xml"
             )
 
-        return blueprint
+        refusal = ("invalid Twilio signature", 403)
+        return signed_webhook(self.name(), self.authentic, refusal, handle)
