@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
+from bot.credentials_build import build_credentials, credentials_path
 from bot.rasa_env import rasa_environment, rasa_executable
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -79,7 +80,7 @@ def rasa_server(settings: Settings) -> Service:
         "--endpoints",
         "endpoints.yml",
         "--credentials",
-        "credentials.yml",
+        str(credentials_path(settings)),
         "--interface",
         settings.bind_address,
         "--port",
@@ -194,6 +195,7 @@ def preflight(settings: Settings, ports: list[int]) -> None:
                 f"stop it or set another port in .env"
             )
     check_content(settings)
+    build_credentials(settings)
     if settings.faq_only:
         # Nothing is stored in FAQ-only mode: no databases to reach or prepare.
         print("FAQ-only mode: questions about IPT and crisis help; nothing is stored.")
@@ -308,6 +310,10 @@ def run(settings: Settings) -> int:
             f"  Action server:  {settings.action_endpoint_url.rsplit('/webhook', 1)[0]}\n"
             f"  Conversations:  {_safe_url(settings.tracker_store_url)}\n"
             + "".join(s.ready_line + "\n" for s in services if s.ready_line)
+            + "".join(
+                f"  {name.capitalize() + ':':<15} {settings.rasa_url}/webhooks/{name}/webhook\n"
+                for name in sorted(settings.messaging.enabled)
+            )
             + "Press Ctrl-C to stop.\n",
             flush=True,
         )

@@ -21,6 +21,15 @@ def local_secret(settings: Settings, configured: str, filename: str) -> str:
     return path.read_text(encoding="ascii").strip()
 
 
+def server_secret(settings: Settings, configured: str, filename: str) -> str:
+    """A key the servers sign or derive ids with: like local_secret, except that
+    FAQ-only mode writes nothing to disk, not even a key. Conversations are not
+    kept there either, so ids that end with the process lose nothing."""
+    if settings.faq_only and not configured:
+        return secrets.token_urlsafe(48)
+    return local_secret(settings, configured, filename)
+
+
 def write_once(path: Path, make: Callable[[], str]) -> None:
     """Creates a key file readable by this user only, from the moment it exists;
     an existing one (made earlier, or by another process just now) is kept."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -57,6 +57,27 @@ DEFAULTS: dict[str, str] = {
     "WEBCHAT_SERVER_URL": "",
     "WEBCHAT_ALLOWED_ORIGINS": "",
     "WEBCHAT_SECRET_KEY": "",
+    "CHANNEL_ID_KEY": "",
+    "TELEGRAM_ACCESS_TOKEN": "",
+    "TELEGRAM_SECRET_TOKEN": "",
+    "TELEGRAM_API_URL": "https://api.telegram.org",
+    "SLACK_BOT_TOKEN": "",
+    "SLACK_SIGNING_SECRET": "",
+    "SLACK_API_URL": "https://slack.com/api/",
+    "TWILIO_ACCOUNT_SID": "",
+    "TWILIO_AUTH_TOKEN": "",
+    "TWILIO_NUMBER": "",
+    "TWILIO_WEBHOOK_URL": "",
+    "TWILIO_API_URL": "https://api.twilio.com",
+}
+
+# A messaging channel is on when its first variable is set; then all of its
+# variables must be, so a half-configured channel fails at start, not at the
+# first message.
+MESSAGING_CHANNELS: dict[str, tuple[str, ...]] = {
+    "telegram": ("TELEGRAM_ACCESS_TOKEN", "TELEGRAM_SECRET_TOKEN"),
+    "slack": ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"),
+    "twilio": ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER", "TWILIO_WEBHOOK_URL"),
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -66,6 +87,33 @@ _LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR"}
 
 class SettingsError(ValueError):
     """A configuration value is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Messaging:
+    """Telegram, Slack and Twilio SMS: each on only when its credentials are set."""
+
+    telegram_access_token: str = ""
+    telegram_secret_token: str = ""
+    telegram_api_url: str = DEFAULTS["TELEGRAM_API_URL"]
+    slack_bot_token: str = ""
+    slack_signing_secret: str = ""
+    slack_api_url: str = DEFAULTS["SLACK_API_URL"]
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_number: str = ""
+    twilio_webhook_url: str = ""
+    twilio_api_url: str = DEFAULTS["TWILIO_API_URL"]
+    channel_id_key: str = ""
+
+    @property
+    def enabled(self) -> frozenset[str]:
+        on = {
+            "telegram": self.telegram_access_token,
+            "slack": self.slack_bot_token,
+            "twilio": self.twilio_account_sid,
+        }
+        return frozenset(name for name, credential in on.items() if credential)
 
 
 @dataclass(frozen=True)
@@ -108,6 +156,7 @@ class Settings:
     webchat_server_url: str = ""
     webchat_allowed_origins: tuple[str, ...] = ()
     webchat_secret_key: str = ""
+    messaging: Messaging = Messaging()
 
     @property
     def webchat_url(self) -> str:
@@ -277,7 +326,61 @@ def load_settings(
         webchat_server_url=webchat_server,
         webchat_allowed_origins=webchat_origins,
         webchat_secret_key=webchat_secret,
+        messaging=_messaging(get),
     )
+
+
+def _messaging(get: Callable[[str], str]) -> Messaging:
+    for channel, names in MESSAGING_CHANNELS.items():
+        missing = [name for name in names if not get(name)]
+        if get(names[0]) and missing:
+            raise SettingsError(f"the {channel} channel also needs {', '.join(missing)}")
+        if not get(names[0]) and len(missing) < len(names):
+            raise SettingsError(
+                f"set {names[0]} to switch the {channel} channel on, or unset "
+                f"{', '.join(n for n in names if n not in missing)}"
+            )
+    telegram_secret = get("TELEGRAM_SECRET_TOKEN")
+    if telegram_secret and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", telegram_secret):
+        # Telegram's own rule for secret_token, plus a floor so it cannot be guessed.
+        raise SettingsError("TELEGRAM_SECRET_TOKEN must be 16 to 256 letters, digits, _ or -")
+    sid = get("TWILIO_ACCOUNT_SID")
+    if sid and not re.fullmatch(r"AC[0-9a-fA-F]{32}", sid):
+        raise SettingsError(
+            f"TWILIO_ACCOUNT_SID looks like AC followed by 32 hex digits, not {sid!r}"
+        )
+    number = get("TWILIO_NUMBER")
+    if number and not re.fullmatch(r"\+[1-9][0-9]{6,14}", number):
+        raise SettingsError(
+            f"TWILIO_NUMBER must be an E.164 number such as +15551234567, not {number!r}"
+        )
+    hook = get("TWILIO_WEBHOOK_URL")
+    if hook and not hook.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        # Twilio signs the URL it called: it must be the public https:// one.
+        raise SettingsError("TWILIO_WEBHOOK_URL must be the https:// URL Twilio posts to")
+    key = get("CHANNEL_ID_KEY")
+    if key and len(key) < 32:
+        raise SettingsError("CHANNEL_ID_KEY must be 32+ characters (or empty for a key file)")
+    return Messaging(
+        telegram_access_token=get("TELEGRAM_ACCESS_TOKEN"),
+        telegram_secret_token=telegram_secret,
+        telegram_api_url=_api_url(get("TELEGRAM_API_URL"), "TELEGRAM_API_URL"),
+        slack_bot_token=get("SLACK_BOT_TOKEN"),
+        slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+        slack_api_url=_api_url(get("SLACK_API_URL"), "SLACK_API_URL"),
+        twilio_account_sid=sid,
+        twilio_auth_token=get("TWILIO_AUTH_TOKEN"),
+        twilio_number=number,
+        twilio_webhook_url=hook,
+        twilio_api_url=_api_url(get("TWILIO_API_URL"), "TWILIO_API_URL"),
+        channel_id_key=key,
+    )
+
+
+def _api_url(value: str, name: str) -> str:
+    if not re.fullmatch(r"https?://\S+", value):
+        raise SettingsError(f"{name} must be an http(s) URL, not {value!r}")
+    return value
 
 
 def _loopback(address: str) -> bool:

@@ -78,16 +78,49 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
     return Database(url, FieldCipher([Fernet.generate_key().decode()]))
 
 
+# Credentials of the messaging channels the shared instance runs with. The
+# values are made up; the formats are the providers' own.
+MESSAGING_ENV = {
+    "TELEGRAM_ACCESS_TOKEN": "123456789:AAHtestTOKENtestTOKENtestTOKENtest12",
+    "TELEGRAM_SECRET_TOKEN": "telegram-secret-token-0123456789",
+    "SLACK_BOT_TOKEN": "xoxb-0000000000-0000000000000-testtesttesttesttesttest",
+    "SLACK_SIGNING_SECRET": "8f742231b10e8888abcd99yyyzzz85a5",
+    "TWILIO_ACCOUNT_SID": "AC" + "0123456789abcdef" * 2,
+    "TWILIO_AUTH_TOKEN": "twilio-auth-token-0123456789abcd",
+    "TWILIO_NUMBER": "+15005550006",
+    # The public address Twilio would call (and sign), behind the clinic's proxy.
+    "TWILIO_WEBHOOK_URL": "https://chat.clinic.example/webhooks/twilio/webhook",
+}
+
+
 @pytest.fixture(scope="session")
-def assistant(tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> Iterator[Any]:
+def provider_apis() -> Iterator[Any]:
+    from provider_apis import ProviderApis
+
+    apis = ProviderApis()
+    yield apis
+    apis.close()
+
+
+@pytest.fixture(scope="session")
+def assistant(
+    tmp_path_factory: pytest.TempPathFactory, model_path: Path, provider_apis: Any
+) -> Iterator[Any]:
     """Both servers, started the way `make run` starts them, with the HTTP API on
-    so a test can read a conversation's tracker. Started once for the whole run
-    (a start loads the model, about a minute): every test talks as its own
-    client and looks only at that client's rows."""
+    so a test can read a conversation's tracker, and the messaging channels on
+    (their providers' APIs stood in for by `provider_apis`). Started once for the
+    whole run (a start loads the model, about a minute): every test talks as its
+    own client and looks only at that client's rows."""
     from bot.local_instance import LocalAssistant
 
     running = LocalAssistant(
-        tmp_path_factory.mktemp("assistant"), model_path, api_token="test-api-token-0123456789"
+        tmp_path_factory.mktemp("assistant"),
+        model_path,
+        api_token="test-api-token-0123456789",
+        TELEGRAM_API_URL=provider_apis.url,
+        SLACK_API_URL=provider_apis.url + "/api/",
+        TWILIO_API_URL=provider_apis.url,
+        **MESSAGING_ENV,
     )
     running.start()
     yield running

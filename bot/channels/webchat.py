@@ -27,7 +27,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot.local_keys import local_secret
+from bot.local_keys import server_secret
 from bot.settings import Settings, load_settings
 
 logger = logging.getLogger(__name__)
@@ -59,14 +59,6 @@ class SessionIds:
         return hmac.new(self._key, sender.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 
-def session_key(settings: Settings) -> str:
-    if settings.faq_only and not settings.webchat_secret_key:
-        # FAQ-only mode writes nothing to disk, not even a key: conversations are
-        # not kept either, so ids that end with the process lose nothing.
-        return secrets.token_urlsafe(48)
-    return local_secret(settings, settings.webchat_secret_key, KEY_FILE)
-
-
 def allowed_origins(settings: Settings) -> list[str]:
     return [settings.webchat_url, *settings.webchat_allowed_origins]
 
@@ -87,7 +79,7 @@ class WebChatInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         settings = load_settings()
-        ids = SessionIds(session_key(settings))
+        ids = SessionIds(server_secret(settings, settings.webchat_secret_key, KEY_FILE))
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=allowed_origins(settings))
         blueprint = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         # get_output_channel (reminders) sends through this server.
