@@ -29,6 +29,8 @@ class Sent:
 class ProviderApis:
     def __init__(self) -> None:
         self.sent: list[Sent] = []
+        # Telegram chat ids for which the API is down (a provider outage).
+        self.failing: set[str] = set()
         self._lock = threading.Lock()
         apis = self
 
@@ -60,6 +62,8 @@ class ProviderApis:
 
     def _answer(self, path: str, fields: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         number = len(self.sent)
+        if path.endswith("/sendMessage") and fields.get("chat_id") in self.failing:
+            return 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}
         if path.endswith("/sendMessage"):
             # https://core.telegram.org/bots/api#sendmessage: the sent Message.
             chat = {"id": int(fields.get("chat_id", 0)), "type": "private"}

@@ -154,6 +154,28 @@ def test_telegram_answers_an_update_and_a_button_tap_under_a_hashed_id(
     assert not stored_anywhere(assistant, str(chat_id))
 
 
+def test_a_provider_outage_loses_nothing_the_person_wrote(
+    assistant: Any, provider_apis: Any
+) -> None:
+    chat_id = 720000000 + next(_ids)
+    headers = telegram_headers(MESSAGING_ENV["TELEGRAM_SECRET_TOKEN"])
+    _, reference_more = reference_replies(assistant, "what is ipt", "tell me more")
+    provider_apis.failing.add(str(chat_id))
+    status, _ = post(assistant, TELEGRAM, telegram_update(chat_id, "what is ipt"), headers)
+    assert status == 200
+    sender = pseudonym(assistant, "telegram", chat_id)
+    assert user_texts(assistant, sender) == ["what is ipt"]
+    attempts = len(telegram_sent(provider_apis, chat_id, 1))
+
+    # Back up: the conversation carried on from the turn whose replies were lost.
+    provider_apis.failing.discard(str(chat_id))
+    post(assistant, TELEGRAM, telegram_update(chat_id, "tell me more"), headers)
+    delivered = telegram_sent(provider_apis, chat_id, attempts + len(reference_more))[attempts:]
+    assert [m["text"] for m in delivered] == [r["text"] for r in reference_more]
+    # Typing a button's title is tapping it.
+    assert user_texts(assistant, sender) == ["what is ipt", "/tell_me_more"]
+
+
 @pytest.mark.parametrize("secret", [None, "", "telegram-secret-token-012345678X"])
 def test_telegram_refuses_updates_without_the_secret_token(
     assistant: Any, provider_apis: Any, secret: str | None

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from typing import Any
 
 from rasa.core.channels.channel import OutputChannel
@@ -22,6 +23,7 @@ from rasa.core.channels.channel import OutputChannel
 from bot.local_keys import server_secret
 from bot.settings import Settings
 
+logger = logging.getLogger(__name__)
 KEY_FILE = "channel-id.key"
 
 
@@ -51,4 +53,11 @@ class Addressed(OutputChannel):
         return self.inner.name()
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        await self.inner.send_response(self.address, message)
+        try:
+            await self.inner.send_response(self.address, message)
+        except Exception as error:
+            # Rasa saves the conversation only after every reply of the turn is
+            # sent: a provider outage must not also lose what the person wrote.
+            logger.error(
+                "could not deliver a reply on %s: %s", self.inner.name(), type(error).__name__
+            )
