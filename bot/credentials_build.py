@@ -3,14 +3,13 @@ channels whose credentials .env does not set.
 
 Rasa starts every channel credentials.yml names, and a channel without its
 secrets either refuses to start or (worse, for the stock ones) runs unchecked. So
-credentials.yml lists every channel the assistant has, and build/credentials-*.yml
+credentials.yml lists every channel the assistant has, and build/credentials-<channels>.yml
 keeps only those switched on. No secret is written: the channels read theirs
 from bot/settings.py.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -27,10 +26,10 @@ SWITCHED: dict[str, str] = {
 
 
 def credentials_path(settings: Settings) -> Path:
-    """Named by its content, so that instances with different channels (tests,
-    benchmarks, several servers from one checkout) never overwrite each other's."""
-    digest = hashlib.sha256(render_credentials(settings).encode("utf-8")).hexdigest()[:12]
-    return settings.project_root / "build" / f"credentials-{digest}.yml"
+    """Named by the channels switched on, so that instances with different
+    channels (tests, benchmarks) never overwrite each other's file."""
+    channels = "+".join(sorted(settings.messaging.enabled)) or "base"
+    return settings.project_root / "build" / f"credentials-{channels}.yml"
 
 
 def render_credentials(settings: Settings) -> str:
@@ -46,11 +45,13 @@ def render_credentials(settings: Settings) -> str:
 
 
 def build_credentials(settings: Settings) -> Path:
+    """Writes the file when its content changed (credentials.yml was edited)."""
     path = credentials_path(settings)
-    if not path.is_file():
+    text = render_credentials(settings)
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
         path.parent.mkdir(parents=True, exist_ok=True)
         scratch = path.with_suffix(f".{os.getpid()}.tmp")
-        scratch.write_text(render_credentials(settings), encoding="utf-8")
+        scratch.write_text(text, encoding="utf-8")
         # Atomic: an instance starting at the same moment never reads half a file.
         scratch.replace(path)
     return path
