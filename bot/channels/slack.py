@@ -25,9 +25,9 @@ from sanic import response
 from sanic.request import Request
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.channels.limits import MAX_MESSAGE_CHARS
 from bot.channels.pseudonyms import Pseudonyms
 from bot.channels.turn_order import crisis_first
-from bot.channels.webchat import MAX_MESSAGE_CHARS
 from bot.settings import load_settings
 
 
