@@ -120,7 +120,7 @@ def test_the_lines_still_go_out_with_no_action_server_and_no_database(
         dotenv_path=tmp_path / "none",
     )
     server = rasa_server(settings)
-    start(server, settings)
+    start(server, settings.project_root)
     try:
         wait_until_healthy(server, lambda: False)
         replies = texts(post(settings.rest_webhook_url, "alone", "I took all my pills"))
