@@ -25,12 +25,13 @@ export PYTHONDONTWRITEBYTECODE ?= 1
 
 FORCE:
 
-.PHONY: FORCE help setup nlp train run shell test lint validate pytest rasa-test bench eval clean browser
+.PHONY: FORCE help setup nlp train run shell test lint validate pytest rasa-test bench eval clean browser prod-packages prod-local
 
 help:
 	@echo "make run    set up, train if needed, start the assistant (REST on :5005, actions on :5055)"
 	@echo "make test   set up, train if needed, run lint, data validation, pytest and test stories"
 	@echo "make shell  chat with the assistant in the terminal"
+	@echo "make prod-local  the production topology here: nginx, 2 Rasa + 2 action servers, PostgreSQL, Redis"
 	@echo "make bench  measure start-up, memory and reply time (report in docs/benchmarks.md)"
 	@echo "make eval   score crisis detection and IPT questions (docs/crisis-eval.md, docs/psychoeducation-eval.md)"
 	@echo "make clean  remove the virtualenv, builds and models (keeps var/ conversations)"
@@ -86,10 +87,20 @@ validate: $(STAMP) build/domain.yml
 
 # Debian's Chromium, which the dashboard's browser tests drive.
 browser:
-	@scripts/install-chromium.sh
+	@scripts/install-debian-packages.sh "the browser tests" /usr/bin/chromium=chromium
 
-pytest: train browser
+# Debian's servers for the production topology (bot/topology.py) and its tests.
+prod-packages:
+	@scripts/install-debian-packages.sh "the production topology" /usr/sbin/nginx=nginx-light \
+	  /usr/bin/redis-server=redis-server '/usr/lib/postgresql/*/bin/postgres=postgresql'
+
+pytest: train browser prod-packages
 	$(PY) -m pytest
+
+# PostgreSQL, Redis, two Rasa and two action servers behind nginx, on loopback
+# (docs/production.md). State in var/prod-local; nginx on PROD_LOCAL_PORT.
+prod-local: train prod-packages
+	$(PY) -m bot.topology
 
 rasa-test: train
 	$(VENV)/bin/ipt-rasa test core --model $(MODEL) --stories tests/test_stories.yml \
@@ -99,11 +110,12 @@ rasa-test: train
 test: lint validate pytest rasa-test
 	@echo "All checks passed."
 
-bench: train
+bench: train prod-packages
 	$(PY) -m benchmarks.startup
 	$(PY) -m benchmarks.logging_load
 	$(PY) -m benchmarks.long_conversation
 	$(PY) -m benchmarks.dashboard
+	$(PY) -m benchmarks.scale
 
 # Crisis detection per layer, on the team suite and ../shared/eval-data, and the
 # questions about IPT per NLU pipeline on held-out examples (reports in docs/).

@@ -64,19 +64,21 @@ def measure_training(runs: int) -> list[float]:
         with tempfile.TemporaryDirectory() as scratch:
             env = rasa_environment(settings)
             env["RASA_CACHE_DIRECTORY"] = str(Path(scratch) / "cache")
-            began = time.perf_counter()
             # The same command `make train` runs (generated domain included), into scratch.
             scratch_model = replace(settings, model_path=Path(scratch) / "bench.tar.gz")
-            subprocess.run(
-                train_command(scratch_model, force=True),
-                cwd=settings.project_root,
-                env=env,
-                check=True,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+            times.append(
+                timed(train_command(scratch_model, force=True), settings.project_root, env)
             )
-            times.append(time.perf_counter() - began)
     return times
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
+    """Seconds one command takes, its output discarded; fails on a non-zero exit."""
+    began = time.perf_counter()
+    subprocess.run(
+        command, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    return time.perf_counter() - began
 
 
 def _row(what: str, values: list[float], unit: str, digits: int = 0) -> str:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
+from typing import Any, NoReturn
 
 from bot.credentials_build import build_credentials, credentials_path
 from bot.rasa_env import rasa_environment, rasa_executable
@@ -46,7 +47,14 @@ class Service:
     port: int
     # The line `make run` prints for it once everything is up; empty for none.
     ready_line: str = ""
+    # For a server that does not speak HTTP (PostgreSQL, Redis): answers when it is up.
+    ready: Callable[[], bool] | None = field(default=None, repr=False)
+    # Started as this system user (PostgreSQL will not run as root).
+    user: str | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    def is_ready(self) -> bool:
+        return self.ready() if self.ready is not None else is_healthy(self.health_url)
 
 
 def action_server(settings: Settings) -> Service:
@@ -240,16 +248,22 @@ def _die_with_parent() -> None:
         pass
 
 
-def start(service: Service, settings: Settings) -> None:
+def start(service: Service, project_root: Path) -> None:
     service.process = subprocess.Popen(
         service.command,
-        cwd=settings.project_root,
+        cwd=project_root,
         env=service.env,
         # Own session: Ctrl-C reaches only the launcher, which then stops the
         # servers in order instead of all of them dying at once mid-request.
         start_new_session=True,
         preexec_fn=_die_with_parent,
+        **as_user(service.user),
     )
+
+
+def as_user(user: str | None) -> dict[str, Any]:
+    """Popen's arguments to run as `user` with only its own group; none for None."""
+    return {"user": user, "group": user, "extra_groups": []} if user else {}
 
 
 def wait_until_healthy(service: Service, stop_requested: Callable[[], bool]) -> None:
@@ -262,7 +276,7 @@ def wait_until_healthy(service: Service, stop_requested: Callable[[], bool]) -> 
                 f"the {service.name} exited with code {service.process.returncode} while "
                 f"starting; see its messages above"
             )
-        if is_healthy(service.health_url):
+        if service.is_ready():
             return
         time.sleep(0.5)
     raise LaunchError(f"the {service.name} did not answer within {service.start_timeout:.0f} s")
@@ -297,26 +311,36 @@ class _StopFlag:
 def run(settings: Settings) -> int:
     services = services_for(settings)
     preflight(settings, [s.port for s in services])
+    return supervise(services, settings.project_root, lambda: ready_banner(settings, services))
+
+
+def ready_banner(settings: Settings, services: list[Service]) -> str:
+    return (
+        f"  Chat (REST):    POST {settings.rest_webhook_url}\n"
+        f"  Action server:  {settings.action_endpoint_url.rsplit('/webhook', 1)[0]}\n"
+        f"  Conversations:  {_safe_url(settings.tracker_store_url)}\n"
+        + "".join(s.ready_line + "\n" for s in services if s.ready_line)
+        + "".join(
+            f"  {name.capitalize() + ':':<15} {settings.rasa_url}/webhooks/{name}/webhook\n"
+            for name in sorted(settings.messaging.enabled)
+        )
+    )
+
+
+def supervise(services: list[Service], project_root: Path, banner: Callable[[], str]) -> int:
+    """Starts the services not yet running, all at once (none needs another to
+    start), waits until each answers, prints the banner, and keeps them running
+    until Ctrl-C or until one dies; then stops them all."""
     stop_flag = _StopFlag()
     signal.signal(signal.SIGINT, stop_flag.handle)
     signal.signal(signal.SIGTERM, stop_flag.handle)
     try:
         for service in services:
-            start(service, settings)
+            if service.process is None:
+                start(service, project_root)
+        for service in services:
             wait_until_healthy(service, stop_flag)
-        print(
-            f"\nThe IPT assistant is ready.\n"
-            f"  Chat (REST):    POST {settings.rest_webhook_url}\n"
-            f"  Action server:  {settings.action_endpoint_url.rsplit('/webhook', 1)[0]}\n"
-            f"  Conversations:  {_safe_url(settings.tracker_store_url)}\n"
-            + "".join(s.ready_line + "\n" for s in services if s.ready_line)
-            + "".join(
-                f"  {name.capitalize() + ':':<15} {settings.rasa_url}/webhooks/{name}/webhook\n"
-                for name in sorted(settings.messaging.enabled)
-            )
-            + "Press Ctrl-C to stop.\n",
-            flush=True,
-        )
+        print(f"\nThe IPT assistant is ready.\n{banner()}Press Ctrl-C to stop.\n", flush=True)
         while not stop_flag():
             for service in services:
                 assert service.process is not None
@@ -346,7 +370,7 @@ def shell(settings: Settings) -> int:
         if not is_healthy(actions.health_url):
             if not port_is_free(settings.bind_address, settings.action_server_port):
                 raise LaunchError(f"port {settings.action_server_port} is taken by something else")
-            start(actions, settings)
+            start(actions, settings.project_root)
             owned.append(actions)
             wait_until_healthy(actions, lambda: False)
         command = [
@@ -381,9 +405,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Start the IPT assistant.")
     parser.add_argument("mode", choices=["run", "shell"], nargs="?", default="run")
     args = parser.parse_args(argv)
+    exit_with(lambda settings: run(settings) if args.mode == "run" else shell(settings))
+
+
+def exit_with(work: Callable[[Settings], int]) -> NoReturn:
+    """Runs `work` on the settings and exits with its code; a configuration or
+    start-up problem is one line on stderr and exit code 2."""
     try:
-        settings = load_settings()
-        code = run(settings) if args.mode == "run" else shell(settings)
+        code = work(load_settings())
     except (SettingsError, LaunchError) as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)

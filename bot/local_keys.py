@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,13 +33,19 @@ def server_secret(settings: Settings, configured: str, filename: str) -> str:
 
 def write_once(path: Path, make: Callable[[], str]) -> None:
     """Creates a key file readable by this user only, from the moment it exists;
-    an existing one (made earlier, or by another process just now) is kept."""
+    an existing one (made earlier, or by another process just now) is kept.
+
+    The file appears whole or not at all (written aside, then linked into place),
+    so a server starting at the same moment never reads it half-written."""
     if path.is_file():
         return
     path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, aside = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(make() + "\n")
+        os.link(aside, path)
     except FileExistsError:
-        return
-    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-        handle.write(make() + "\n")
+        pass
+    finally:
+        os.unlink(aside)

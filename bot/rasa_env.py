@@ -23,6 +23,15 @@ def rasa_environment(settings: Settings, base: Mapping[str, str] | None = None) 
         {
             "ACTION_ENDPOINT_URL": settings.action_endpoint_url,
             "TRACKER_STORE_URL": settings.tracker_store_url,
+            "LOCK_STORE_TYPE": (
+                "bot.storage.lock_store.UrlRedisLockStore"
+                if settings.lock_store_url
+                else "in_memory"
+            ),
+            # Rasa sizes its tracker store's PostgreSQL pool from these (its own
+            # default, 50 + 100 per server, overruns PostgreSQL with two servers).
+            "SQL_POOL_SIZE": str(settings.database_pool_size),
+            "SQL_MAX_OVERFLOW": str(settings.database_max_overflow),
             "RASA_TELEMETRY_ENABLED": "true" if settings.telemetry_enabled else "false",
             # Keep Rasa's training cache with the project, not in the user's home.
             "RASA_CACHE_DIRECTORY": str(settings.project_root / ".rasa" / "cache"),

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -33,6 +34,10 @@ DEFAULTS: dict[str, str] = {
     "LOG_LEVEL": "INFO",
     "RASA_TELEMETRY_ENABLED": "false",
     "DATABASE_URL": "",
+    "DATABASE_POOL_SIZE": "5",
+    "DATABASE_MAX_OVERFLOW": "5",
+    "LOCK_STORE_URL": "",
+    "PROD_LOCAL_PORT": "8080",
     "CRISIS_LOCALE": "US",
     "CLINIC_ONCALL_NAME": "",
     "CLINIC_ONCALL_NUMBER": "",
@@ -108,12 +113,12 @@ class Messaging:
 
     @property
     def enabled(self) -> frozenset[str]:
-        on = {
-            "telegram": self.telegram_access_token,
-            "slack": self.slack_bot_token,
-            "twilio": self.twilio_account_sid,
-        }
-        return frozenset(name for name, credential in on.items() if credential)
+        # On when the first of its variables is set (the field of the same name).
+        return frozenset(
+            name
+            for name, variables in MESSAGING_CHANNELS.items()
+            if getattr(self, variables[0].lower())
+        )
 
 
 @dataclass(frozen=True)
@@ -157,6 +162,15 @@ class Settings:
     webchat_allowed_origins: tuple[str, ...] = ()
     webchat_secret_key: str = ""
     messaging: Messaging = Messaging()
+    # Connections each process may hold per database (PostgreSQL): N servers
+    # need N x (pool + overflow) x 2 engines below the server's max_connections.
+    database_pool_size: int = 5
+    database_max_overflow: int = 5
+    # Redis (redis:// or rediss://) for Rasa's conversation locks; required with
+    # more than one Rasa server, else one conversation's turns could interleave.
+    lock_store_url: str = ""
+    # nginx's port in `make prod-local` (bot/topology.py); the port after it too.
+    prod_local_port: int = 8080
 
     @property
     def webchat_url(self) -> str:
@@ -327,7 +341,31 @@ def load_settings(
         webchat_allowed_origins=webchat_origins,
         webchat_secret_key=webchat_secret,
         messaging=_messaging(get),
+        database_pool_size=_count(get("DATABASE_POOL_SIZE"), "DATABASE_POOL_SIZE", 1),
+        database_max_overflow=_count(get("DATABASE_MAX_OVERFLOW"), "DATABASE_MAX_OVERFLOW", 0),
+        lock_store_url=_lock_store_url(get("LOCK_STORE_URL")),
+        prod_local_port=_port(get("PROD_LOCAL_PORT"), "PROD_LOCAL_PORT"),
     )
+
+
+def _lock_store_url(url: str) -> str:
+    if not url:
+        return ""
+    problem = (
+        "LOCK_STORE_URL must be a Redis URL such as redis://127.0.0.1:6379/1 "
+        "(rediss:// for TLS), or empty for one server's in-memory locks"
+    )
+    parts = urlsplit(url)
+    try:
+        port_ok = parts.port != 0
+    except ValueError:
+        port_ok = False
+    database = parts.path.strip("/")
+    if parts.scheme not in ("redis", "rediss") or not (parts.hostname and port_ok):
+        raise SettingsError(problem)
+    if not database.isdigit():
+        raise SettingsError(problem)
+    return url
 
 
 def _messaging(get: Callable[[str], str]) -> Messaging:

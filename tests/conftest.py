@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -49,15 +52,40 @@ def parse(agent: Any, event_loop_session: asyncio.AbstractEventLoop):
     return _parse
 
 
+@pytest.fixture(scope="session")
+def scratch_postgres() -> Iterator[str]:
+    """A scratch PostgreSQL database: the one TEST_POSTGRES_URL names, else a
+    throwaway server of Debian's postgresql (which `make test` installs)."""
+    url = os.environ.get("TEST_POSTGRES_URL", "")
+    if url:
+        yield url
+        return
+    from bot.launcher import start, stop, wait_until_healthy
+    from bot.local_instance import free_port
+    from bot.postgres_cluster import PostgresCluster, postgres_bin
+
+    if postgres_bin() is None:
+        pytest.skip("no PostgreSQL: install Debian's postgresql or set TEST_POSTGRES_URL")
+    # Not under pytest's temporary folder, which only root may enter.
+    root = Path(tempfile.mkdtemp(prefix="ipt-test-postgres-"))
+    root.chmod(0o755)
+    cluster = PostgresCluster(root, free_port(), secrets.token_urlsafe(24), "scratch")
+    server = cluster.service(dict(os.environ))
+    start(server, PROJECT_ROOT)
+    try:
+        wait_until_healthy(server, lambda: False)
+        yield cluster.url
+    finally:
+        stop([server])
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def scratch_url(request: pytest.FixtureRequest, sqlite_file: Path) -> str:
     """For a fixture with params ["sqlite", "postgresql"]: a SQLite file, or the
-    scratch PostgreSQL database TEST_POSTGRES_URL names (skipped when it is unset)."""
+    scratch PostgreSQL database."""
     if request.param == "sqlite":
         return f"sqlite:///{sqlite_file}"
-    url = os.environ.get("TEST_POSTGRES_URL", "")
-    if not url:
-        pytest.skip("TEST_POSTGRES_URL is not set")
-    return url
+    return str(request.getfixturevalue("scratch_postgres"))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -32,12 +32,23 @@ def crisis_rows(assistant: LocalAssistant, sender: str) -> list[tuple[str, str]]
 @pytest.mark.server
 def test_crisis_as_the_very_first_message(assistant: LocalAssistant) -> None:
     replies = texts(assistant.say("first", "I want to die"))
-    # The session opens with the disclosure, then the lines lead the answer.
-    assert "not a therapist" in replies[0]
-    crisis = replies[1]
+    # The lines lead, before the session's disclosure (bot/channels/turn_order.py),
+    # which the crisis reply carries at its end instead of in a message of its own.
+    crisis = replies[0]
     assert crisis.splitlines()[1].startswith(f"• {LIFELINE}")
+    assert "not a therapist" in crisis.splitlines()[-1]
+    assert not any("Before we start" in reply for reply in replies)
     assert replies[-1] == "Are you safe right now?"
     assert crisis_rows(assistant, "first") == [("detected", "suicide")]
+
+
+@pytest.mark.server
+def test_any_other_first_message_still_opens_with_the_disclosure(
+    assistant: LocalAssistant,
+) -> None:
+    replies = texts(assistant.say("first-hello", "hello"))
+    assert replies[0].startswith("Before we start: I'm an automated assistant, not a therapist")
+    assert len(replies) > 1
 
 
 @pytest.mark.server
@@ -109,7 +120,7 @@ def test_the_lines_still_go_out_with_no_action_server_and_no_database(
         dotenv_path=tmp_path / "none",
     )
     server = rasa_server(settings)
-    start(server, settings)
+    start(server, settings.project_root)
     try:
         wait_until_healthy(server, lambda: False)
         replies = texts(post(settings.rest_webhook_url, "alone", "I took all my pills"))

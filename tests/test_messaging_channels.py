@@ -259,6 +259,21 @@ def test_slack_answers_a_signed_direct_message_under_a_hashed_id(
     assert not stored_anywhere(assistant, user) and not stored_anywhere(assistant, channel)
 
 
+def test_slack_crisis_first_message_gets_the_lines_before_anything_else(
+    assistant: Any, provider_apis: Any
+) -> None:
+    user, channel = f"U0{next(_ids)}", f"D0{next(_ids)}"
+    (reference,) = reference_replies(assistant, "i want to end my life")
+    body = slack_event(user, channel, "i want to end my life")
+    status, _ = post(
+        assistant, SLACK, body, slack_headers(body, MESSAGING_ENV["SLACK_SIGNING_SECRET"])
+    )
+    assert status == 200
+    sent = slack_sent(provider_apis, channel, len(reference))
+    assert "988" in json.dumps(sent[0]), sent[0]
+    assert "Before we start" not in json.dumps(sent)
+
+
 @pytest.mark.parametrize(
     "secret, age",
     [("not-the-signing-secret-0000000000", 0.0), (MESSAGING_ENV["SLACK_SIGNING_SECRET"], 600.0)],
@@ -357,11 +372,9 @@ def test_sms_crisis_message_gets_the_crisis_line_at_once(
 
     assert post_sms(assistant, sms(number, "i want to end my life")) == 200
     bodies = [m["Body"] for m in sms_sent(provider_apis, number, len(reference))]
-    # The crisis reply leads with the line; in a first conversation it follows
-    # the one-message disclosure (which itself says how to get crisis help).
-    first_crisis = next(i for i, body in enumerate(bodies) if "988" in body)
-    assert bodies[first_crisis].startswith(crisis[0])
-    assert first_crisis <= 1
+    # The first SMS of a first conversation is the crisis reply, line first.
+    assert bodies[0].startswith(crisis[0])
+    assert not any("Before we start" in body for body in bodies)
 
 
 @pytest.mark.parametrize(

@@ -75,6 +75,13 @@ def test_other_database_urls_pass_through_unchanged(tmp_path: Path) -> None:
         ({"WEBCHAT_ALLOWED_ORIGINS": "*"}, "WEBCHAT_ALLOWED_ORIGINS lists origins"),
         ({"WEBCHAT_SERVER_URL": "rasa.internal:5005"}, "WEBCHAT_SERVER_URL must be"),
         ({"WEBCHAT_SECRET_KEY": "short"}, "WEBCHAT_SECRET_KEY must be 32+"),
+        ({"LOCK_STORE_URL": "127.0.0.1:6379"}, "LOCK_STORE_URL must be a Redis URL"),
+        ({"LOCK_STORE_URL": "http://cache:6379/1"}, "LOCK_STORE_URL must be a Redis URL"),
+        ({"LOCK_STORE_URL": "redis://cache:99999/1"}, "LOCK_STORE_URL must be a Redis URL"),
+        ({"LOCK_STORE_URL": "redis://cache:6379/locks"}, "LOCK_STORE_URL must be a Redis URL"),
+        ({"DATABASE_POOL_SIZE": "0"}, "DATABASE_POOL_SIZE must be a whole number of at least 1"),
+        ({"DATABASE_MAX_OVERFLOW": "-1"}, "DATABASE_MAX_OVERFLOW must be a whole number"),
+        ({"PROD_LOCAL_PORT": "0"}, "PROD_LOCAL_PORT must be a port number"),
     ],
 )
 def test_bad_values_are_refused_with_a_message_naming_the_variable(
@@ -123,3 +130,27 @@ def test_rasa_processes_get_telemetry_off_and_tensorflow_quiet(tmp_path: Path) -
 def test_an_address_off_this_machine_is_accepted_with_a_rest_token(tmp_path: Path) -> None:
     env = {"BIND_ADDRESS": "0.0.0.0", "REST_CHANNEL_TOKEN": "t" * 20}
     assert _load(tmp_path, env=env).rest_channel_token == "t" * 20
+
+
+def test_one_server_locks_in_memory_and_several_share_redis(tmp_path: Path) -> None:
+    from bot.storage.lock_store import redis_options
+
+    single = rasa_environment(_load(tmp_path), base={})
+    assert single["LOCK_STORE_TYPE"] == "in_memory"
+    url = "rediss://locker:p%40ss@cache.internal:6380/2"
+    shared = rasa_environment(_load(tmp_path, env={"LOCK_STORE_URL": url}), base={})
+    assert shared["LOCK_STORE_TYPE"] == "bot.storage.lock_store.UrlRedisLockStore"
+    assert redis_options(url) == {
+        "host": "cache.internal",
+        "port": 6380,
+        "db": 2,
+        "username": "locker",
+        "password": "p@ss",
+        "use_ssl": True,
+        "key_prefix": "ipt",
+    }
+
+
+def test_rasa_gets_the_pool_sizes_instead_of_its_own_50_plus_100(tmp_path: Path) -> None:
+    env = rasa_environment(_load(tmp_path, env={"DATABASE_POOL_SIZE": "3"}), base={})
+    assert (env["SQL_POOL_SIZE"], env["SQL_MAX_OVERFLOW"]) == ("3", "5")

@@ -177,8 +177,8 @@ def _converse(tracker_store: EncryptedSQLTrackerStore, sender: str, turns: range
 def long_store(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> tuple[EncryptedSQLTrackerStore, str]:
-    """The store on SQLite, and on PostgreSQL too when TEST_POSTGRES_URL names a
-    scratch database (its Rasa tables are emptied first)."""
+    """The store on SQLite and on the scratch PostgreSQL database (conftest),
+    whose Rasa tables are emptied first."""
     url = scratch_url(request, tmp_path / "tracker.db")
     if request.param == "postgresql":
         with create_engine(url).begin() as connection:

@@ -10,13 +10,16 @@ ids it sends. Settings refuse an address off this machine without a token.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import InputChannel
+from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
+from sanic import Blueprint
 from sanic.exceptions import Unauthorized
 from sanic.request import Request
 
+from bot.channels.turn_order import crisis_first
 from bot.settings import load_settings
 
 
@@ -29,6 +32,9 @@ class TokenRestInput(RestInput):
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         return cls(load_settings().rest_channel_token)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        return super().blueprint(crisis_first(on_new_message))
 
     async def _extract_sender(self, req: Request) -> str | None:
         if self.token:

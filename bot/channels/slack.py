@@ -25,8 +25,9 @@ from sanic import response
 from sanic.request import Request
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.channels.limits import MAX_MESSAGE_CHARS
 from bot.channels.pseudonyms import Pseudonyms
-from bot.channels.webchat import MAX_MESSAGE_CHARS
+from bot.channels.turn_order import crisis_first
 from bot.settings import load_settings
 
 
@@ -88,7 +89,7 @@ class PseudonymousSlackInput(SlackInput):
             input_channel=self.name(),
         )
         # Slack wants its answer within three seconds: the reply goes out by API.
-        task = asyncio.create_task(on_new_message(message))
+        task = asyncio.create_task(crisis_first(on_new_message)(message))
         self._background_tasks.add(task)
         task.add_done_callback(self._background_tasks.discard)
         return response.text("")

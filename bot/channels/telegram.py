@@ -28,8 +28,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import choices
+from bot.channels.limits import MAX_MESSAGE_CHARS
 from bot.channels.pseudonyms import Pseudonyms
-from bot.channels.webchat import MAX_MESSAGE_CHARS
 from bot.channels.webhooks import pass_on, signed_webhook
 from bot.settings import load_settings
 

@@ -27,13 +27,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot.channels.limits import MAX_MESSAGE_CHARS
+from bot.channels.turn_order import crisis_first
 from bot.local_keys import server_secret
 from bot.settings import Settings, load_settings
 
 logger = logging.getLogger(__name__)
 KEY_FILE = "webchat.key"
-# The longest message a person types in a chat box; longer is an abuse of the channel.
-MAX_MESSAGE_CHARS = 5000
 
 
 class SessionIds:
@@ -78,6 +78,7 @@ class WebChatInput(SocketIOInput):
         )
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        on_new_message = crisis_first(on_new_message)
         settings = load_settings()
         ids = SessionIds(server_secret(settings, settings.webchat_secret_key, KEY_FILE))
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=allowed_origins(settings))

@@ -13,6 +13,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels import choices
 from bot.channels.pseudonyms import Addressed, Pseudonyms
+from bot.channels.turn_order import crisis_first
 
 
 def signed_webhook(
@@ -51,6 +52,6 @@ async def pass_on(
     turned into its button's payload; replies go to the real address."""
     sender = pseudonyms.of(channel, address)
     text = await choices.resolve(text, request.app.ctx.agent.tracker_store, sender)
-    await on_new_message(
+    await crisis_first(on_new_message)(
         UserMessage(text, Addressed(out_channel, str(address)), sender, input_channel=channel)
     )

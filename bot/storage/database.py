@@ -19,11 +19,14 @@ from bot.storage.crypto import FieldCipher, keys_for
 
 
 class Database:
-    def __init__(self, url: str, cipher: FieldCipher) -> None:
+    def __init__(self, url: str, cipher: FieldCipher, pool: tuple[int, int] = (5, 5)) -> None:
         self.url = url
         self.cipher = cipher
         parsed = make_url(url)
         options: dict = {"future": True, "pool_pre_ping": True}
+        if parsed.get_backend_name() == "postgresql":
+            # Bounded, so several servers fit PostgreSQL's connection limit.
+            options["pool_size"], options["max_overflow"] = pool
         if parsed.get_backend_name() == "sqlite":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             # Writers wait for each other instead of failing at once.
@@ -48,10 +51,11 @@ def _sqlite_pragmas(connection, _record) -> None:
 
 
 @cache
-def _database(url: str, keys: tuple[str, ...]) -> Database:
-    return Database(url, FieldCipher(list(keys)))
+def _database(url: str, keys: tuple[str, ...], pool: tuple[int, int]) -> Database:
+    return Database(url, FieldCipher(list(keys)), pool)
 
 
 def database(settings: Settings) -> Database:
     """One engine (a connection pool) per URL, keys and process."""
-    return _database(settings.database_url, tuple(keys_for(settings)))
+    pool = (settings.database_pool_size, settings.database_max_overflow)
+    return _database(settings.database_url, tuple(keys_for(settings)), pool)
