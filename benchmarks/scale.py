@@ -30,8 +30,8 @@ import aiohttp
 import sqlalchemy
 
 from benchmarks.startup import MESSAGES, measure_training, percentile, timed
-from bot.launcher import Service, start, stop, wait_until_healthy
-from bot.local_instance import LocalAssistant, free_port, rss_mib
+from bot.launcher import Service, free_port, start, stop, wait_until_healthy
+from bot.local_instance import LocalAssistant, rss_mib
 from bot.rasa_env import rasa_environment, rasa_executable
 from bot.settings import load_settings
 from bot.topology import throwaway

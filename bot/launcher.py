@@ -382,14 +382,15 @@ def shell(settings: Settings) -> int:
             "endpoints.yml",
             # rasa shell runs a server of its own; keep it off the port of `make run`.
             "--port",
-            str(_free_port(settings.bind_address)),
+            str(free_port(settings.bind_address)),
         ]
         return subprocess.call(command, cwd=settings.project_root, env=rasa_environment(settings))
     finally:
         stop(owned)
 
 
-def _free_port(host: str) -> int:
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on now (the system picks it)."""
     with socket.socket() as probe:
         probe.bind((host, 0))
         return int(probe.getsockname()[1])

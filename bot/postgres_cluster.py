@@ -15,6 +15,9 @@ import os
 import pwd
 import shutil
 import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bot.launcher import LaunchError, Service, as_user
@@ -28,6 +31,18 @@ def postgres_bin() -> Path | None:
     """Debian's PostgreSQL programs (the newest version installed), or None."""
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres"))
     return Path(found[-1]).parent if found else None
+
+
+@contextmanager
+def scratch_folder(prefix: str) -> Iterator[Path]:
+    """A temporary folder PostgreSQL's own user can enter (pytest's, for one,
+    only root may), removed with everything in it afterwards."""
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    root.chmod(0o755)
+    try:
+        yield root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def own(path: Path, user: str) -> None:

@@ -363,7 +363,7 @@ def _lock_store_url(url: str) -> str:
     database = parts.path.strip("/")
     if parts.scheme not in ("redis", "rediss") or not (parts.hostname and port_ok):
         raise SettingsError(problem)
-    if not database.isdigit():
+    if not database.isdigit():  # the Redis database number, /1
         raise SettingsError(problem)
     return url
 

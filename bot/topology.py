@@ -24,8 +24,6 @@ import argparse
 import dataclasses
 import os
 import shutil
-import socket
-import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,6 +34,8 @@ from bot.launcher import (
     action_server,
     dashboard,
     exit_with,
+    free_port,
+    port_is_free,
     preflight,
     rasa_server,
     start,
@@ -45,7 +45,7 @@ from bot.launcher import (
     web_chat,
 )
 from bot.local_keys import local_secret, write_once
-from bot.postgres_cluster import PostgresCluster, own, postgres_bin
+from bot.postgres_cluster import PostgresCluster, own, postgres_bin, scratch_folder
 from bot.settings import Settings, load_settings
 
 DATABASE = "ipt"
@@ -98,13 +98,11 @@ class Layout:
 
 
 def _free_port(taken: set[int]) -> int:
-    while True:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = int(probe.getsockname()[1])
-        if port not in taken:
-            taken.add(port)
-            return port
+    """A free port none of the others chosen so far has."""
+    while (port := free_port()) in taken:
+        pass
+    taken.add(port)
+    return port
 
 
 class Topology:
@@ -361,44 +359,33 @@ def throwaway(model: Path, servers: int = 2) -> Iterator[tuple[Topology, list[Se
     """The topology in a temporary folder, running, for tests and benchmarks;
     yields it and its services (PostgreSQL and Redis first); removes everything
     after. The web apps are off: the servers behind nginx are the point."""
-    # Not under pytest's temporary folder, which only root may enter:
-    # PostgreSQL runs as its own user and must reach its files.
-    data_dir = Path(tempfile.mkdtemp(prefix="ipt-topology-"))
-    data_dir.chmod(0o755)
-    environ = {
-        **os.environ,
-        "DATA_DIR": str(data_dir),
-        "RASA_MODEL": str(model),
-        "WEBCHAT_ENABLED": "false",
-        "DASHBOARD_ENABLED": "false",
-    }
-    settings = load_settings(environ)
-    topology = Topology(settings, servers, free_front_port(), environ=environ)
-    infrastructure, rest = topology.prepare()
-    try:
-        for service in rest:
-            start(service, settings.project_root)
-        for service in rest:
-            wait_until_healthy(service, lambda: False)
-        yield topology, [*infrastructure, *rest]
-    finally:
-        stop(rest)
-        stop(infrastructure)
-        shutil.rmtree(data_dir, ignore_errors=True)
+    with scratch_folder("ipt-topology-") as data_dir:
+        environ = {
+            **os.environ,
+            "DATA_DIR": str(data_dir),
+            "RASA_MODEL": str(model),
+            "WEBCHAT_ENABLED": "false",
+            "DASHBOARD_ENABLED": "false",
+        }
+        settings = load_settings(environ)
+        topology = Topology(settings, servers, free_front_port(), environ=environ)
+        infrastructure, rest = topology.prepare()
+        try:
+            for service in rest:
+                start(service, settings.project_root)
+            for service in rest:
+                wait_until_healthy(service, lambda: False)
+            yield topology, [*infrastructure, *rest]
+        finally:
+            stop(rest)
+            stop(infrastructure)
 
 
 def free_front_port() -> int:
     """A free port whose next port is free too (nginx takes both)."""
-    while True:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = int(probe.getsockname()[1])
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-        return port
+    while not port_is_free("127.0.0.1", (port := free_port()) + 1):
+        pass
+    return port
 
 
 def run(settings: Settings, servers: int, front: int) -> int:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -60,24 +58,20 @@ def scratch_postgres() -> Iterator[str]:
     if url:
         yield url
         return
-    from bot.launcher import start, stop, wait_until_healthy
-    from bot.local_instance import free_port
-    from bot.postgres_cluster import PostgresCluster, postgres_bin
+    from bot.launcher import free_port, start, stop, wait_until_healthy
+    from bot.postgres_cluster import PostgresCluster, postgres_bin, scratch_folder
 
     if postgres_bin() is None:
         pytest.skip("no PostgreSQL: install Debian's postgresql or set TEST_POSTGRES_URL")
-    # Not under pytest's temporary folder, which only root may enter.
-    root = Path(tempfile.mkdtemp(prefix="ipt-test-postgres-"))
-    root.chmod(0o755)
-    cluster = PostgresCluster(root, free_port(), secrets.token_urlsafe(24), "scratch")
-    server = cluster.service(dict(os.environ))
-    start(server, PROJECT_ROOT)
-    try:
-        wait_until_healthy(server, lambda: False)
-        yield cluster.url
-    finally:
-        stop([server])
-        shutil.rmtree(root, ignore_errors=True)
+    with scratch_folder("ipt-test-postgres-") as root:
+        cluster = PostgresCluster(root, free_port(), secrets.token_urlsafe(24), "scratch")
+        server = cluster.service(dict(os.environ))
+        start(server, PROJECT_ROOT)
+        try:
+            wait_until_healthy(server, lambda: False)
+            yield cluster.url
+        finally:
+            stop([server])
 
 
 def scratch_url(request: pytest.FixtureRequest, sqlite_file: Path) -> str:

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.crisis.lines import load_locale
-from bot.launcher import rasa_server, start, stop, wait_until_healthy
-from bot.local_instance import LocalAssistant, free_port
+from bot.launcher import free_port, rasa_server, start, stop, wait_until_healthy
+from bot.local_instance import LocalAssistant
 from bot.settings import load_settings
 
 LIFELINE = "988 Suicide & Crisis Lifeline: call or text 988"

@@ -11,8 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.launcher import LaunchError, check_database, port_is_free, preflight, rasa_server
-from bot.local_instance import LocalAssistant, free_port
+from bot.launcher import (
+    LaunchError,
+    check_database,
+    free_port,
+    port_is_free,
+    preflight,
+    rasa_server,
+)
+from bot.local_instance import LocalAssistant
 from bot.settings import load_settings
 
 TOKEN = "test-token-0123456789abcdef"

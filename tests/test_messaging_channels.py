@@ -230,6 +230,13 @@ def slack_headers(body: bytes, secret: str, age: float = 0.0) -> dict[str, str]:
     }
 
 
+def post_slack(assistant: Any, user: str, channel: str, text: str) -> int:
+    """A direct message as Slack posts it, signed with the right secret; the status."""
+    body = slack_event(user, channel, text)
+    headers = slack_headers(body, MESSAGING_ENV["SLACK_SIGNING_SECRET"])
+    return post(assistant, SLACK, body, headers)[0]
+
+
 def slack_sent(
     provider_apis: Any, channel: str, count: int, timeout: float = REPLY_WAIT
 ) -> list[dict[str, Any]]:
@@ -240,13 +247,9 @@ def test_slack_answers_a_signed_direct_message_under_a_hashed_id(
     assistant: Any, provider_apis: Any
 ) -> None:
     user, channel = f"U0{next(_ids)}", f"D0{next(_ids)}"
-    body = slack_event(user, channel, "what are the four problem areas")
     (reference,) = reference_replies(assistant, "what are the four problem areas")
 
-    status, _ = post(
-        assistant, SLACK, body, slack_headers(body, MESSAGING_ENV["SLACK_SIGNING_SECRET"])
-    )
-    assert status == 200
+    assert post_slack(assistant, user, channel, "what are the four problem areas") == 200
     sent = slack_sent(provider_apis, channel, len(reference))
     assert sent, "no reply reached Slack's API"
     texts = " ".join(json.dumps(m) for m in sent)
@@ -264,11 +267,7 @@ def test_slack_crisis_first_message_gets_the_lines_before_anything_else(
 ) -> None:
     user, channel = f"U0{next(_ids)}", f"D0{next(_ids)}"
     (reference,) = reference_replies(assistant, "i want to end my life")
-    body = slack_event(user, channel, "i want to end my life")
-    status, _ = post(
-        assistant, SLACK, body, slack_headers(body, MESSAGING_ENV["SLACK_SIGNING_SECRET"])
-    )
-    assert status == 200
+    assert post_slack(assistant, user, channel, "i want to end my life") == 200
     sent = slack_sent(provider_apis, channel, len(reference))
     assert "988" in json.dumps(sent[0]), sent[0]
     assert "Before we start" not in json.dumps(sent)
