@@ -31,15 +31,8 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
 
-from bot.nlp.linear_text import LinearTextComponent, prepared, text_features
-
-
-def build_model(c: float, seed: int) -> Pipeline:
-    classifier = LogisticRegression(C=c, max_iter=5000, random_state=seed)
-    return make_pipeline(text_features(), classifier)
+from bot.nlp.linear_text import LinearTextComponent, logistic_model, prepared
 
 
 def label_of(message: Message) -> str:
@@ -77,7 +70,7 @@ class LinearIntentClassifier(LinearTextComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
-        model = build_model(float(self.config["C"]), int(self.config["random_seed"]))
+        model = logistic_model(float(self.config["C"]), int(self.config["random_seed"]))
         model.fit([prepared(m.get(TEXT)) for m in examples], [label_of(m) for m in examples])
         return self.store(model)
 

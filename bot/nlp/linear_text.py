@@ -18,7 +18,8 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import FeatureUnion, make_union
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline, make_union
 
 from bot.crisis.normalize import normalize
 
@@ -32,6 +33,12 @@ def text_features() -> FeatureUnion:
         TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, min_df=1),
         TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2),
     )
+
+
+def logistic_model(c: float, seed: int) -> Pipeline:
+    """Those features and a logistic regression: probabilities that sum to one."""
+    classifier = LogisticRegression(C=c, max_iter=5000, random_state=seed)
+    return make_pipeline(text_features(), classifier)
 
 
 def prepared(text: str) -> str:
@@ -88,4 +95,4 @@ class LinearTextComponent(GraphComponent):
         return self.resource
 
 
-__all__ = ["LinearTextComponent", "prepared", "text_features"]
+__all__ = ["LinearTextComponent", "logistic_model", "prepared", "text_features"]

@@ -18,11 +18,9 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
 
 from bot.crisis import CATEGORIES, category_of
-from bot.nlp.linear_text import LinearTextComponent, prepared, text_features
+from bot.nlp.linear_text import LinearTextComponent, logistic_model, prepared
 
 RISK_KEY = "risk"
 NO_RISK = "none"
@@ -32,11 +30,6 @@ def label_of(intent: str | None) -> str:
     category = category_of(intent)
     # Asking for the lines ("help", "sos") is not itself a sign of risk.
     return category if category in CATEGORIES else NO_RISK
-
-
-def build_model(c: float, seed: int) -> Pipeline:
-    classifier = LogisticRegression(C=c, max_iter=5000, random_state=seed)
-    return make_pipeline(text_features(), classifier)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -51,7 +44,7 @@ class RiskClassifier(LinearTextComponent):
         examples = [m for m in training_data.intent_examples if m.get(TEXT)]
         texts = [prepared(m.get(TEXT)) for m in examples]
         labels = [label_of(m.get("intent")) for m in examples]
-        model = build_model(float(self.config["C"]), int(self.config["random_seed"]))
+        model = logistic_model(float(self.config["C"]), int(self.config["random_seed"]))
         model.fit(texts, labels)
         return self.store(model)
 
