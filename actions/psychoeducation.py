@@ -2,7 +2,7 @@
 
 The words live in content/psychoeducation/ (bot/content/psychoeducation.py);
 these actions only decide which topic and how deep. A topic comes from a button
-(`/faq{"topic": "grief"}`) or from the ResponseSelector's ranking; when the
+(`/faq{"topic": "grief"}`) or from the topic ranking (bot/nlp/topic_classifier.py); when the
 ranking is not confident enough, the client is told so and offered the closest
 topics instead of a confident answer to a different question.
 """
@@ -51,7 +51,7 @@ def menu_buttons(content: Psychoeducation) -> list[dict[str, str]]:
 
 
 def ranked_topics(tracker: Tracker, known: dict[str, Topic]) -> list[tuple[str, float]]:
-    """(topic id, confidence), best first, from the ResponseSelector's output."""
+    """(topic id, confidence), best first, from the response selector's output."""
     selector = (tracker.latest_message.get("response_selector") or {}).get(RETRIEVAL_INTENT)
     ranking = (selector or {}).get("ranking") or []
     ranked = []

@@ -1,14 +1,17 @@
 """`make eval`: how well questions about IPT are understood, per NLU pipeline.
 
 Compares the project's pipeline (config.yml: the model `make train` made) with
-Rasa's default whitespace pipeline as `rasa init` writes it (an NLU model
-trained here on the same data and domain), then scores each
-on three sets of held-out questions no model saw: tests/data/psychoeducation_heldout.yml
+the same pipeline as it was before its own intent and topic classifiers (DIET
+alone for the intent, Rasa's ResponseSelector for the topic), and with Rasa's
+default whitespace pipeline as `rasa init` writes it (NLU models trained here on
+the same data and domain), then scores each on four sets of held-out questions no
+model saw: tests/data/psychoeducation_heldout.yml
 (written separately from the training data, plus tests/data/nlu_holdout.yml; its
 errors were studied while tuning), tests/data/psychoeducation_blind.yml (written
-later by someone who never saw the training data; its errors were read once) and
-tests/data/psychoeducation_blind2.yml (written from the answers alone, never
-looked at for tuning): intent F1, response-selection accuracy, and what the
+later by someone who never saw the training data; its errors were read),
+tests/data/psychoeducation_blind2.yml and tests/data/psychoeducation_blind3.yml
+(each written from the answers alone by someone who saw neither the training data
+nor the other sets): intent F1, response-selection accuracy, and what the
 assistant would really do at the configured FAQ_ANSWER_CONFIDENCE (answer right,
 answer wrong, or say it is not sure, with or without the right topic among the
 buttons it offers). Writes docs/psychoeducation-eval.md.
@@ -36,6 +39,7 @@ HELDOUT = PROJECT_ROOT / "tests" / "data" / "psychoeducation_heldout.yml"
 OTHER_HELDOUT = PROJECT_ROOT / "tests" / "data" / "nlu_holdout.yml"
 BLIND = PROJECT_ROOT / "tests" / "data" / "psychoeducation_blind.yml"
 BLIND2 = PROJECT_ROOT / "tests" / "data" / "psychoeducation_blind2.yml"
+BLIND3 = PROJECT_ROOT / "tests" / "data" / "psychoeducation_blind3.yml"
 # As in actions/psychoeducation.py and actions/fallback.py.
 OFFERED_CHOICES = 3
 REPORT = PROJECT_ROOT / "docs" / "psychoeducation-eval.md"
@@ -95,16 +99,49 @@ def heldout_sets() -> dict[str, list[tuple[str, str]]]:
         "held-out": heldout_examples(),
         "blind": nlu_file_examples(BLIND),
         "blind 2": nlu_file_examples(BLIND2),
+        "blind 3": nlu_file_examples(BLIND3),
     }
 
 
-def train_default_pipeline(settings: Settings) -> Path:
-    """An NLU model with Rasa's default pipeline, on the project's data and domain."""
+# The project's pipeline before its own classifiers came in: DIET alone for the
+# intent (fallback below 0.6) and Rasa's ResponseSelector for the topic, with the
+# settings config.yml had (docs/nlu-pipeline-experiments.md, rows 8-11).
+RESPONSE_SELECTOR: dict[str, Any] = {
+    "name": "ResponseSelector",
+    "retrieval_intent": "faq",
+    "epochs": 50,
+    "constrain_similarities": True,
+    "random_seed": 20261122,
+}
+TOPIC_CLASSIFIER = "bot.nlp.topic_classifier.TopicClassifier"
+INTENT_BLEND = "bot.nlp.intent_classifier.LinearIntentClassifier"
+DIET_ALONE_FALLBACK = 0.6
+
+
+def with_rasa_classifiers(pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The project's pipeline with DIET alone deciding the intent and Rasa's
+    ResponseSelector where TopicClassifier is."""
+    names = [step["name"] for step in pipeline]
+    if TOPIC_CLASSIFIER not in names or INTENT_BLEND not in names:
+        raise SystemExit(f"config.yml has no {TOPIC_CLASSIFIER} and {INTENT_BLEND} to compare")
+    swapped = []
+    for step in pipeline:
+        if step["name"] == TOPIC_CLASSIFIER:
+            swapped.append(RESPONSE_SELECTOR)
+        elif step["name"] == "FallbackClassifier":
+            swapped.append({**step, "threshold": DIET_ALONE_FALLBACK})
+        elif step["name"] != INTENT_BLEND:
+            swapped.append(step)
+    return swapped
+
+
+def train_pipeline(settings: Settings, name: str, pipeline: list[dict[str, Any]]) -> Path:
+    """An NLU model with another pipeline, on the project's data and domain."""
     project = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8"))
     WORK.mkdir(parents=True, exist_ok=True)
-    config = WORK / "config-rasa-default.yml"
+    config = WORK / f"config-{name}.yml"
     config.write_text(
-        yaml.safe_dump({**project, "pipeline": RASA_DEFAULT_PIPELINE}, sort_keys=False),
+        yaml.safe_dump({**project, "pipeline": pipeline}, sort_keys=False),
         encoding="utf-8",
     )
     started = time.perf_counter()
@@ -122,14 +159,14 @@ def train_default_pipeline(settings: Settings) -> Path:
             "--out",
             str(WORK),
             "--fixed-model-name",
-            "nlu-rasa-default",
+            f"nlu-{name}",
         ],
         cwd=PROJECT_ROOT,
         env=rasa_environment(settings),
         check=True,
     )
-    print(f"Rasa default pipeline trained in {time.perf_counter() - started:.0f} s", flush=True)
-    return WORK / "nlu-rasa-default.tar.gz"
+    print(f"{name} pipeline trained in {time.perf_counter() - started:.0f} s", flush=True)
+    return WORK / f"nlu-{name}.tar.gz"
 
 
 class TopicOutcome(NamedTuple):
@@ -289,9 +326,15 @@ def confusions(outcome: Outcome, limit: int = 15) -> list[str]:
 def main() -> None:
     settings = load_settings()
     sets = heldout_sets()
+    project = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8"))
     models = {
         "project (spaCy, config.yml)": settings.model_path,
-        "Rasa default (whitespace)": train_default_pipeline(settings),
+        "project, DIET + ResponseSelector": train_pipeline(
+            settings, "diet-response-selector", with_rasa_classifiers(project["pipeline"])
+        ),
+        "Rasa default (whitespace)": train_pipeline(
+            settings, "rasa-default", RASA_DEFAULT_PIPELINE
+        ),
     }
     results = {
         (name, set_name): evaluate(model, cases)
@@ -315,14 +358,18 @@ def main() -> None:
         "training data) and tests/data/nlu_holdout.yml. Its errors were studied while the "
         "pipeline was tuned, so it flatters a little.",
         "- *blind*: tests/data/psychoeducation_blind.yml, written later by someone who never "
-        "saw the training data. Its misses were read once (they showed that the training "
-        "examples leaned on topic words), so it is no longer fully blind.",
+        "saw the training data. Its misses were read (they showed that the training "
+        "examples leaned on topic words and lacked short queries), so it is no longer blind.",
         "- *blind 2*: tests/data/psychoeducation_blind2.yml, written from the answers alone "
         "by someone who saw neither the training data nor the other sets, at the same time "
         "as new training examples were written by someone else; never looked at for tuning.",
+        "- *blind 3*: tests/data/psychoeducation_blind3.yml, written the same way when the "
+        "TopicClassifier came in, while other training examples were written by someone "
+        "else; scored once, after the pipeline and data were settled.",
         "- *intent F1*: the intent the assistant acts on (after the fallback and crisis "
         "components), weighted and macro over intents.",
-        "- *response selection*: the ResponseSelector's top topic is the expected one, on "
+        "- *response selection*: the top topic of the pipeline's response selector "
+        "(the project's TopicClassifier, or Rasa's ResponseSelector) is the expected one, on "
         "the IPT questions.",
         f"- *answered right / wrong / not sure*: what the assistant does with the IPT "
         f"questions at FAQ_ANSWER_CONFIDENCE={limit}. Below it, or when the intent is not "

@@ -4,7 +4,8 @@ that Rasa's validator does not see:
 - a form asks for each slot with `utter_ask_<slot>`, not through a story step;
 - a custom action may send a response (named in actions/), and
   "why do you ask?" sends `utter_why_<slot>` for the slot a form is asking;
-- the ResponseSelector picks `utter_faq/<topic>` for the retrieval intent `faq`
+- the response selector (bot/nlp/topic_classifier.py) picks `utter_faq/<topic>`
+  for the retrieval intent `faq`
   (the answers from content/psychoeducation/).
 
 Rasa warns that those responses are "not used in any story or rule", which

@@ -6,7 +6,7 @@ on content/crisis/, so they are rendered into build/domain.yml rather than typed
 into domain.yml. They then are plain responses that the Rasa server sends by
 itself. Changing only a reply retrains nothing: Rasa swaps the responses in.
 The IPT answers (content/psychoeducation/) become the `utter_faq/<topic>`
-responses the ResponseSelector picks between; the content and its training
+responses the response selector picks between; the content and its training
 examples are checked on the way.
 """
 

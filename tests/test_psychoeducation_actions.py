@@ -1,5 +1,5 @@
 """The psychoeducation actions on tracker fixtures: which topic, how deep, and
-what happens when the ResponseSelector is not sure."""
+what happens when the topic ranking is not sure."""
 
 from __future__ import annotations
 

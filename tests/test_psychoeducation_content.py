@@ -24,6 +24,7 @@ HELDOUT = PROJECT_ROOT / "tests" / "data" / "psychoeducation_heldout.yml"
 BLIND = PROJECT_ROOT / "tests" / "data" / "psychoeducation_blind.yml"
 # Written from the answers alone, never looked at for tuning.
 BLIND2 = PROJECT_ROOT / "tests" / "data" / "psychoeducation_blind2.yml"
+BLIND3 = PROJECT_ROOT / "tests" / "data" / "psychoeducation_blind3.yml"
 SEEDS = PROJECT_ROOT.parent / "shared" / "seeds"
 # What the issue asks the assistant to explain, at the least.
 REQUIRED_TOPICS = {
@@ -180,7 +181,9 @@ def test_the_generated_domain_has_an_answer_per_topic(tmp_path: Path) -> None:
         assert responses[topic.response] == [{"text": topic.answer}]
 
 
-@pytest.mark.parametrize("path", [HELDOUT, BLIND, BLIND2], ids=["heldout", "blind", "blind 2"])
+@pytest.mark.parametrize(
+    "path", [HELDOUT, BLIND, BLIND2, BLIND3], ids=["heldout", "blind", "blind 2", "blind 3"]
+)
 def test_heldout_questions_cover_every_topic_and_are_not_training_data(path: Path) -> None:
     questions = heldout(path)
     topics = load_psychoeducation().topics

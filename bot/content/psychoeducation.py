@@ -51,7 +51,7 @@ class Topic:
 
     @property
     def response(self) -> str:
-        """The domain response the ResponseSelector is trained on."""
+        """The domain response the topic classifier is trained to pick."""
         return f"utter_{RETRIEVAL_INTENT}/{self.id}"
 
 
@@ -226,5 +226,5 @@ def psychoeducation() -> Psychoeducation:
 
 
 def faq_responses(content: Psychoeducation) -> dict[str, list[dict[str, str]]]:
-    """The domain responses the ResponseSelector learns to pick between."""
+    """The domain responses the topic classifier learns to pick between."""
     return {topic.response: [{"text": topic.answer}] for topic in content.topics.values()}

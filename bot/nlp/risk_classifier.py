@@ -11,27 +11,19 @@ what the crisis layer (bot/nlp/crisis_component.py) compares with its threshold.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import joblib
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline, make_union
 
 from bot.crisis import CATEGORIES, category_of
-from bot.crisis.normalize import normalize
+from bot.nlp.linear_text import LinearTextComponent, logistic_model, prepared
 
 RISK_KEY = "risk"
 NO_RISK = "none"
-_FILE = "risk_classifier.joblib"
 
 
 def label_of(intent: str | None) -> str:
@@ -40,67 +32,21 @@ def label_of(intent: str | None) -> str:
     return category if category in CATEGORIES else NO_RISK
 
 
-def build_model(c: float, seed: int) -> Pipeline:
-    features = make_union(
-        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, min_df=1),
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2),
-    )
-    classifier = LogisticRegression(C=c, max_iter=5000, random_state=seed)
-    return make_pipeline(features, classifier)
-
-
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
-class RiskClassifier(GraphComponent):
+class RiskClassifier(LinearTextComponent):
+    FILE = "risk_classifier.joblib"
+
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"C": 10.0, "random_seed": 20261122}
 
-    def __init__(
-        self,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        model: Pipeline | None = None,
-    ) -> None:
-        self.config = config
-        self.model_storage = model_storage
-        self.resource = resource
-        self.model = model
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> RiskClassifier:
-        return cls(config, model_storage, resource)
-
     def train(self, training_data: TrainingData) -> Resource:
         examples = [m for m in training_data.intent_examples if m.get(TEXT)]
-        texts = [normalize(m.get(TEXT)) for m in examples]
+        texts = [prepared(m.get(TEXT)) for m in examples]
         labels = [label_of(m.get("intent")) for m in examples]
-        model = build_model(float(self.config["C"]), int(self.config["random_seed"]))
+        model = logistic_model(float(self.config["C"]), int(self.config["random_seed"]))
         model.fit(texts, labels)
-        with self.model_storage.write_to(self.resource) as directory:
-            joblib.dump(model, Path(directory) / _FILE)
-        self.model = model
-        return self.resource
-
-    @classmethod
-    def load(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> RiskClassifier:
-        with model_storage.read_from(resource) as directory:
-            # Our own artefact, written by train() above into the model archive.
-            model = joblib.load(Path(directory) / _FILE)
-        return cls(config, model_storage, resource, model)
+        return self.store(model)
 
     def process(self, messages: list[Message]) -> list[Message]:
         if self.model is None:
@@ -114,7 +60,7 @@ class RiskClassifier(GraphComponent):
     def assess(self, text: str) -> dict[str, Any]:
         """The probability of any risk, and the likeliest risk category."""
         assert self.model is not None
-        [probabilities] = self.model.predict_proba([normalize(text)])
+        [probabilities] = self.model.predict_proba([prepared(text)])
         by_label = dict(zip(self.model.classes_, map(float, probabilities), strict=True))
         category = max((c for c in by_label if c != NO_RISK), key=by_label.__getitem__)
         return {

@@ -1,0 +1,98 @@
+"""Small linear text classifiers trained inside the Rasa model.
+
+Two jobs in the pipeline are a single, narrow question over short messages (is
+this a risk? which IPT topic is it?). For those a linear model over word and
+character n-grams of the normalised text generalises better from a few thousand
+examples than a neural ranker, is deterministic and trains in seconds. This
+module holds what they share: the features, and storing the fitted model in
+the Rasa model archive.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+import joblib
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline, make_union
+
+from bot.crisis.normalize import normalize
+
+Component = TypeVar("Component", bound="LinearTextComponent")
+
+
+def text_features() -> FeatureUnion:
+    """Word uni- and bigrams plus character 2-5-grams, so slang and typos still
+    share features with the spelling the examples use."""
+    return make_union(
+        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, min_df=1),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2),
+    )
+
+
+def logistic_model(c: float, seed: int) -> Pipeline:
+    """Those features and a logistic regression: probabilities that sum to one."""
+    classifier = LogisticRegression(C=c, max_iter=5000, random_state=seed)
+    return make_pipeline(text_features(), classifier)
+
+
+def prepared(text: str) -> str:
+    """The spelling the models are trained and asked on (bot/crisis/normalize.py)."""
+    return normalize(text)
+
+
+class LinearTextComponent(GraphComponent):
+    """A trainable pipeline component whose state is one fitted scikit-learn model."""
+
+    FILE = "model.joblib"
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: Any | None = None,
+    ) -> None:
+        self.config = config
+        self.model_storage = model_storage
+        self.resource = resource
+        self.model = model
+
+    @classmethod
+    def create(
+        cls: type[Component],
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> Component:
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(
+        cls: type[Component],
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> Component:
+        with model_storage.read_from(resource) as directory:
+            # Our own artefact, written by store() into the model archive.
+            model = joblib.load(Path(directory) / cls.FILE)
+        return cls(config, model_storage, resource, model)
+
+    def store(self, model: Any) -> Resource:
+        """Keeps a freshly fitted model, in memory and in the model archive."""
+        with self.model_storage.write_to(self.resource) as directory:
+            joblib.dump(model, Path(directory) / self.FILE)
+        self.model = model
+        return self.resource
+
+
+__all__ = ["LinearTextComponent", "logistic_model", "prepared", "text_features"]
