@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,9 @@ DOMAIN = Domain.from_dict(
         },
     }
 )
+
+# Now + A_YEAR is after anything the tests store (replace(year=...) fails on 29 February).
+A_YEAR = timedelta(days=366)
 
 
 @pytest.fixture()
@@ -91,7 +94,7 @@ def test_an_erasure_removes_the_stored_conversation(store: Any) -> None:
 def test_retention_drops_old_events(store: Any) -> None:
     tracker_store, _ = store
     asyncio.run(tracker_store.save(_tracker("c1", "old news")))
-    future = datetime.now(timezone.utc).replace(year=datetime.now().year + 1)
+    future = datetime.now(timezone.utc) + A_YEAR
     assert tracker_store.delete_older_than(future) > 0
     assert asyncio.run(tracker_store.retrieve("c1")) is None
 
@@ -254,7 +257,7 @@ def test_retention_also_drops_old_snapshots(long_store: Any) -> None:
     tracker_store, url = long_store
     for _ in _converse(tracker_store, "c1", range(1, 60)):
         pass
-    future = datetime.now(timezone.utc).replace(year=datetime.now().year + 1)
+    future = datetime.now(timezone.utc) + A_YEAR
     tracker_store.delete_older_than(future)
     with create_engine(url).connect() as connection:
         assert connection.execute(text("SELECT COUNT(*) FROM tracker_snapshots")).scalar() == 0
@@ -263,7 +266,7 @@ def test_retention_also_drops_old_snapshots(long_store: Any) -> None:
 
 def test_a_scheduled_reminder_stays_loaded_however_long_the_conversation(long_store: Any) -> None:
     tracker_store, _ = long_store
-    due = datetime.now(timezone.utc).replace(year=datetime.now().year + 1)
+    due = datetime.now(timezone.utc) + A_YEAR
     tracker = DialogueStateTracker("c1", LONG_DOMAIN.slots)
     for event in [
         ReminderScheduled("EXTERNAL_checkin_reminder", due, name="checkin_reminder"),

@@ -83,7 +83,10 @@ def test_a_daily_reminder_reaches_the_open_page(assistant: Any, chromium: Any) -
     _bot_says(page, "Here is what I can do")
     now = datetime.now(timezone.utc)
     at = now + timedelta(minutes=2 if now.second < 40 else 3)
-    page.get_by_label("Your message").fill(f"remind me to check in every day at {at:%H:%M}")
+    # With am/pm: "10:19" alone is rightly asked about (morning or evening?), so a
+    # 24-hour time would fail this test between 10:00 and 12:59.
+    half = "am" if at.hour < 12 else "pm"
+    page.get_by_label("Your message").fill(f"remind me to check in every day at {at:%I:%M}{half}")
     page.get_by_label("Your message").press("Enter")
     _bot_says(page, "I'll remind you to check in every day")
     nudge = page.locator(".ipt-bot", has_text="check-in time").last
