@@ -30,7 +30,7 @@ import aiohttp
 import sqlalchemy
 
 from benchmarks.startup import MESSAGES, measure_training, percentile, timed
-from bot.launcher import Service, free_port, start, stop, wait_until_healthy
+from bot.launcher import Service, free_port, running
 from bot.local_instance import LocalAssistant, rss_mib
 from bot.rasa_env import rasa_environment, rasa_executable
 from bot.settings import load_settings
@@ -187,16 +187,12 @@ def measure_starter(figures: Figures, starts: int, replies: int, turns: int) -> 
         for run in range(starts):
             server = starter_server(folder, model)
             began = time.perf_counter()
-            start(server, folder)
-            try:
-                wait_until_healthy(server, lambda: False)
+            with running([server], folder):
                 figures.start_s.append(time.perf_counter() - began)
                 url = f"http://127.0.0.1:{server.port}/webhooks/rest/webhook"
                 exercise(figures, url, STARTER_MESSAGES, f"{run}", replies, turns)
                 assert server.process is not None
                 figures.rss_mib.append(rss_mib(server.process.pid))
-            finally:
-                stop([server])
 
 
 def measure_assistant(figures: Figures, model: Path, starts: int, replies: int, turns: int) -> None:

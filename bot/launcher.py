@@ -18,7 +18,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -282,6 +283,29 @@ def wait_until_healthy(service: Service, stop_requested: Callable[[], bool]) -> 
     raise LaunchError(f"the {service.name} did not answer within {service.start_timeout:.0f} s")
 
 
+def start_all(
+    services: list[Service], project_root: Path, stop_requested: Callable[[], bool] = lambda: False
+) -> None:
+    """Starts the services not yet running, all at once (none needs another to
+    start), then waits until each answers."""
+    for service in services:
+        if service.process is None:
+            start(service, project_root)
+    for service in services:
+        wait_until_healthy(service, stop_requested)
+
+
+@contextmanager
+def running(services: list[Service], project_root: Path) -> Iterator[list[Service]]:
+    """The services, started and answering, for the block; stopped after it, and
+    also when one of them fails to start."""
+    try:
+        start_all(services, project_root)
+        yield services
+    finally:
+        stop(services)
+
+
 def stop(services: list[Service]) -> None:
     running = [s for s in services if s.process is not None and s.process.poll() is None]
     for service in running:
@@ -335,11 +359,7 @@ def supervise(services: list[Service], project_root: Path, banner: Callable[[], 
     signal.signal(signal.SIGINT, stop_flag.handle)
     signal.signal(signal.SIGTERM, stop_flag.handle)
     try:
-        for service in services:
-            if service.process is None:
-                start(service, project_root)
-        for service in services:
-            wait_until_healthy(service, stop_flag)
+        start_all(services, project_root, stop_flag)
         print(f"\nThe IPT assistant is ready.\n{banner()}Press Ctrl-C to stop.\n", flush=True)
         while not stop_flag():
             for service in services:

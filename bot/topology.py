@@ -38,10 +38,10 @@ from bot.launcher import (
     port_is_free,
     preflight,
     rasa_server,
-    start,
+    running,
+    start_all,
     stop,
     supervise,
-    wait_until_healthy,
     web_chat,
 )
 from bot.local_keys import local_secret, write_once
@@ -180,10 +180,7 @@ class Topology:
         infrastructure = [self.postgres.service(dict(self.environ)), self._redis()]
         rest = self.servers_and_front()
         try:
-            for service in infrastructure:
-                start(service, self.base.project_root)
-            for service in infrastructure:
-                wait_until_healthy(service, lambda: False)
+            start_all(infrastructure, self.base.project_root)
             preflight(self.settings_for(*self.first_ports), [s.port for s in rest])
         except BaseException:
             stop(infrastructure)
@@ -371,13 +368,9 @@ def throwaway(model: Path, servers: int = 2) -> Iterator[tuple[Topology, list[Se
         topology = Topology(settings, servers, free_front_port(), environ=environ)
         infrastructure, rest = topology.prepare()
         try:
-            for service in rest:
-                start(service, settings.project_root)
-            for service in rest:
-                wait_until_healthy(service, lambda: False)
-            yield topology, [*infrastructure, *rest]
+            with running(rest, settings.project_root):
+                yield topology, [*infrastructure, *rest]
         finally:
-            stop(rest)
             stop(infrastructure)
 
 

@@ -58,20 +58,15 @@ def scratch_postgres() -> Iterator[str]:
     if url:
         yield url
         return
-    from bot.launcher import free_port, start, stop, wait_until_healthy
+    from bot.launcher import free_port, running
     from bot.postgres_cluster import PostgresCluster, postgres_bin, scratch_folder
 
     if postgres_bin() is None:
         pytest.skip("no PostgreSQL: install Debian's postgresql or set TEST_POSTGRES_URL")
     with scratch_folder("ipt-test-postgres-") as root:
         cluster = PostgresCluster(root, free_port(), secrets.token_urlsafe(24), "scratch")
-        server = cluster.service(dict(os.environ))
-        start(server, PROJECT_ROOT)
-        try:
-            wait_until_healthy(server, lambda: False)
+        with running([cluster.service(dict(os.environ))], PROJECT_ROOT):
             yield cluster.url
-        finally:
-            stop([server])
 
 
 def scratch_url(request: pytest.FixtureRequest, sqlite_file: Path) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.crisis.lines import load_locale
-from bot.launcher import free_port, rasa_server, start, stop, wait_until_healthy
+from bot.launcher import free_port, rasa_server, running
 from bot.local_instance import LocalAssistant
 from bot.settings import load_settings
 
@@ -119,18 +119,13 @@ def test_the_lines_still_go_out_with_no_action_server_and_no_database(
         },
         dotenv_path=tmp_path / "none",
     )
-    server = rasa_server(settings)
-    start(server, settings.project_root)
-    try:
-        wait_until_healthy(server, lambda: False)
+    with running([rasa_server(settings)], settings.project_root):
         replies = texts(post(settings.rest_webhook_url, "alone", "I took all my pills"))
         assert replies[0].startswith("If you are in danger right now, call 911 now.")
         assert any("Poison Control: call 1-800-222-1222" in reply for reply in replies)
         assert replies[-1] == "Are you safe right now?"
         replies = texts(post(settings.rest_webhook_url, "alone", "sos"))
         assert replies[0].splitlines()[1].startswith(f"• {LIFELINE}")
-    finally:
-        stop([server])
     assert not (tmp_path / "ipt.db").exists()
 
 

@@ -136,6 +136,8 @@ def test_topics_are_classes_of_their_own_summed_into_faq(intents: Any) -> None:
     labels = set(component.model.classes_.tolist())
     assert {f"faq/{t}" for t in psychoeducation().topics} <= labels
     assert "faq" not in labels
+    # Column-major coefficients: scoring a message does not copy the matrix first.
+    assert component.model[-1].coef_.flags["F_CONTIGUOUS"]
     reading = component.probabilities("how many sessions does ipt take")
     assert max(reading, key=reading.__getitem__) == "faq"
     assert sum(reading.values()) == pytest.approx(1.0)

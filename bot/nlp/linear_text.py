@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import joblib
+import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -41,6 +42,24 @@ def logistic_model(c: float, seed: int) -> Pipeline:
     """Those features and a logistic regression: probabilities that sum to one."""
     classifier = LogisticRegression(C=c, max_iter=5000, random_state=seed)
     return make_pipeline(text_features(), classifier)
+
+
+def column_major(model: Any) -> Any:
+    """`model` with every linear estimator inside it keeping its coefficients
+    column-major; returns it. scikit-learn scores a message as its sparse
+    features times coef_.T, and with the row-major coef_ that fitting leaves it
+    copies the whole matrix first, on every message (17 MB for the intent model:
+    3.3 ms a message instead of 0.03 ms, the same probabilities)."""
+    if isinstance(model, dict):
+        for part in model.values():
+            column_major(part)
+    for _, step in getattr(model, "steps", []):
+        column_major(step)
+    for calibrated in getattr(model, "calibrated_classifiers_", []):
+        column_major(calibrated.base_estimator)
+    if isinstance(getattr(model, "coef_", None), np.ndarray):
+        model.coef_ = np.asfortranarray(model.coef_)
+    return model
 
 
 def prepared(text: str) -> str:
@@ -87,14 +106,15 @@ class LinearTextComponent(GraphComponent):
         with model_storage.read_from(resource) as directory:
             # Our own artefact, written by store() into the model archive.
             model = joblib.load(Path(directory) / cls.FILE)
-        return cls(config, model_storage, resource, model)
+        return cls(config, model_storage, resource, column_major(model))
 
     def store(self, model: Any) -> Resource:
         """Keeps a freshly fitted model, in memory and in the model archive."""
+        column_major(model)
         with self.model_storage.write_to(self.resource) as directory:
             joblib.dump(model, Path(directory) / self.FILE)
         self.model = model
         return self.resource
 
 
-__all__ = ["LinearTextComponent", "logistic_model", "prepared", "text_features"]
+__all__ = ["LinearTextComponent", "column_major", "logistic_model", "prepared", "text_features"]
