@@ -209,3 +209,97 @@ def test_socket_io_is_sticky_and_webhooks_round_robin() -> None:
     plain = config.split("upstream rasa {", 1)[1].split("}", 1)[0]
     assert "ip_hash;" in sticky and "ip_hash" not in plain
     assert "server 127.0.0.1:1;" in plain and "server 127.0.0.1:2;" in plain
+
+
+LIFELINE = "988 Suicide & Crisis Lifeline"
+
+
+def _service(production: Running, name: str) -> Service:
+    return next(s for s in production.services if s.name == name)
+
+
+def _restart(production: Running, service: Service) -> None:
+    service.process = None
+    start(service, production.topology.base.project_root)
+    wait_until_healthy(service, lambda: False)
+
+
+def test_with_redis_stopped_turns_are_refused_clearly_and_crisis_lines_still_go_out(
+    production: Running,
+) -> None:
+    sender = "no-redis"
+    production.say(sender, "hello")
+    assert "Is that okay?" in production.last(sender, "I want to log an incident")
+    assert "Who was involved?" in production.last(sender, "yes")
+    redis = _service(production, "Redis")
+    stop([redis])
+    try:
+        # No lock, no turn: said plainly, and the crisis lines come first anyway.
+        assert "something went wrong" in production.last(sender, "my sister")
+        crisis = production.say("no-redis-crisis", "i want to kill myself")
+        assert LIFELINE in crisis[0] and "something went wrong" in crisis[-1]
+    finally:
+        _restart(production, redis)
+    # Nothing was lost: the form goes on from the question that was refused.
+    assert "When did it happen?" in production.last(sender, "my sister")
+    assert (
+        production.scalar(
+            "SELECT COUNT(*) FROM events WHERE sender_id = :s AND type_name = 'user'", s=sender
+        )
+        == 4
+    )
+
+
+def _check_in(production: Running, sender: str) -> list[str]:
+    """A client logging a mood with consent; every reply of the last turns."""
+    production.say(sender, "hello")
+    production.say(sender, "log my mood, 6/10")
+    return production.say(sender, "yes")
+
+
+def test_postgresql_restarted_under_load_keeps_every_confirmed_entry_exactly_once(
+    production: Running,
+) -> None:
+    import re
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    postgres = _service(production, "PostgreSQL")
+    senders = [f"pg-restart-{n}" for n in range(24)]
+    restarted = threading.Event()
+
+    def restart_soon() -> None:
+        stop([postgres])
+        _restart(production, postgres)
+        restarted.set()
+
+    def client(sender: str) -> list[str]:
+        try:
+            return _check_in(production, sender)
+        except (urllib.error.URLError, OSError) as error:
+            return [f"no answer: {error}"]
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = pool.map(client, senders[:6])
+        threading.Timer(0.5, restart_soon).start()
+        results = list(results) + list(pool.map(client, senders[6:]))
+    assert restarted.wait(timeout=120)
+    confirmed = {}
+    for sender, replies in zip(senders, results, strict=True):
+        found = re.search(r"Saved\. Your reference is (E-[2-9A-Z]{6})", "\n".join(replies))
+        if found:
+            confirmed[sender] = found.group(1)
+    assert confirmed, results
+    for sender, reference in confirmed.items():
+        count = production.scalar(
+            "SELECT COUNT(*) FROM entries WHERE conversation_id = :s AND reference = :r",
+            s=sender,
+            r=reference,
+        )
+        assert count == 1, (sender, reference)
+    for sender in senders:
+        assert (
+            production.scalar("SELECT COUNT(*) FROM entries WHERE conversation_id = :s", s=sender)
+            <= 1
+        )
+    assert LIFELINE in production.say("pg-restarted-crisis", "i want to die")[0]
