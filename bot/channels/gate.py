@@ -28,7 +28,7 @@ What fails these checks is `Refused`: the HTTP channels answer 400 with
 reaches Rasa, the tracker store or the database.
 
 `guarded` wraps a channel's `on_new_message`: replies in crisis-first order
-(bot/channels/turn_order.py), and a turn that fails (the tracker store down, an
+(bot/channels/turn_order.py), and a turn that fails (the lock store down, an
 error of ours or Rasa's) ends with the crisis reply when the message was a
 crisis and none went out, then a plain "something went wrong, please try
 again", instead of silence; the failure stays with that one conversation.

@@ -15,8 +15,8 @@ Rasa's own `session_scope` turns any ValueError raised while a session is open
 (a UnicodeEncodeError from an unencodable sender id is one) into sys.exit, as if
 a PostgreSQL schema were missing: one conversation's bad data stopped the server
 for everyone. Here every failure inside a session is rolled back and raised as
-ConversationStoreError, which fails that one turn (bot/channels/gate.py answers
-it); the process goes on.
+ConversationStoreError, an ordinary exception: Rasa's FailSafeTrackerStore then
+serves that one conversation from memory and the process goes on.
 """
 
 from __future__ import annotations

@@ -40,20 +40,13 @@ class CliError(Exception):
 
 def crisis_report(db: Database, year: int | None = None) -> str:
     """Crisis replies given (referrals to a crisis line), by month and category, for
-    one calendar year or all time: counts only, nothing personal. The yearly form
-    is what California's SB 243 asks an operator to report (docs/compliance.md)."""
+    all time or, with `year`, one calendar year headed by its totals (what
+    California's SB 243 asks an operator to report, docs/compliance.md). Counts
+    only, nothing personal."""
     counts = crisis_events.referrals_by_month(db, year)
-    period = f"in {year} (calendar year, UTC)" if year is not None else "since records began"
+    period = f" in {year} (calendar year, UTC)" if year is not None else ""
     if not counts:
-        return f"No crisis replies recorded {period}."
-    by_category: dict[str, int] = {}
-    for (_, category), n in counts.items():
-        by_category[category] = by_category.get(category, 0) + n
-    heading = [
-        f"Crisis replies with crisis-line referrals {period}: {sum(counts.values())}",
-        *(f"  {category}: {n}" for category, n in sorted(by_category.items())),
-        "",
-    ]
+        return f"No crisis replies recorded{period}."
     categories = sorted({category for _, category in counts})
     months = sorted({month for month, _ in counts})
     width = max(len(c) for c in [*categories, "category"])
@@ -61,7 +54,14 @@ def crisis_report(db: Database, year: int | None = None) -> str:
     for month in months:
         cells = [counts.get((month, c), 0) for c in categories]
         rows.append(f"{month}  " + "  ".join(f"{n:>{width}}" for n in cells) + f"  {sum(cells):>6}")
-    return "\n".join(heading + rows)
+    if year is None:
+        return "\n".join(rows)
+    totals = [
+        f"  {c}: {sum(n for (_, category), n in counts.items() if category == c)}"
+        for c in categories
+    ]
+    heading = f"Crisis replies with crisis-line referrals{period}: {sum(counts.values())}"
+    return "\n".join([heading, *totals, "", *rows])
 
 
 def pair_code(db: Database, therapist: str, days: int) -> str:
