@@ -116,6 +116,7 @@ bench: train prod-packages
 	$(PY) -m benchmarks.long_conversation
 	$(PY) -m benchmarks.dashboard
 	$(PY) -m benchmarks.scale
+	$(PY) -m benchmarks.hostile
 
 # Crisis detection per layer, on the team suite and ../shared/eval-data, and the
 # questions about IPT per NLU pipeline on held-out examples (reports in docs/).

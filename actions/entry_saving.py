@@ -53,8 +53,25 @@ async def save_entry(
     return True
 
 
+def interrupted_save(events: list[dict[str, Any]]) -> str | None:
+    """The kind of entry whose last save never finished, else None.
+
+    Every run of a save action returns events (the cleared answers, or the
+    pending slot). One that returned nothing was cut off: the action server died
+    under it. Its answers are still in the slots, and the database may or may not
+    hold the entry; saving again with the same key finds it or stores it, once."""
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        if event.get("event") == "action" and event.get("name") in SAVED_BY:
+            following = events[index + 1] if index + 1 < len(events) else None
+            cut_off = following is None or following.get("event") in ("action", "user")
+            return SAVED_BY[event["name"]] if cut_off else None
+    return None
+
+
 class ActionRetrySave(Action):
-    """'Try again' after a failed save: the answers are still in the slots."""
+    """'Try again' after a failed or interrupted save: the answers are still in
+    the slots."""
 
     def name(self) -> str:
         return "action_retry_save"
@@ -62,7 +79,7 @@ class ActionRetrySave(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        pending = tracker.get_slot(PENDING_SLOT)
+        pending = tracker.get_slot(PENDING_SLOT) or interrupted_save(tracker.events)
         if pending not in RETRY_ACTIONS:
             dispatcher.utter_message(response="utter_nothing_to_retry")
             return []
@@ -70,3 +87,4 @@ class ActionRetrySave(Action):
 
 
 RETRY_ACTIONS = {"incident": "action_save_incident", "checkin": "action_save_checkin"}
+SAVED_BY = {action: kind for kind, action in RETRY_ACTIONS.items()}

@@ -2,7 +2,10 @@
 
 `python -m bot.launcher run` (what `make run` does) starts the action server and
 the Rasa server, waits until both answer, prints where to reach them, and on
-Ctrl-C (or when either server dies) stops both. `shell` talks to the assistant
+Ctrl-C stops both. A server that dies is started again, after a pause that
+doubles with each failure in a row (RESTART_DELAYS), with a log line naming its
+exit code and how often it was restarted: a crashed action server must not take
+the Rasa server, and with it the crisis replies, down too. `shell` talks to the assistant
 in the terminal through `rasa shell`, reusing a running action server if there
 is one.
 """
@@ -32,6 +35,12 @@ from bot.settings import Settings, SettingsError, load_settings
 ACTION_SERVER_START_TIMEOUT = 90.0
 RASA_SERVER_START_TIMEOUT = 300.0
 STOP_TIMEOUT = 20.0
+# Seconds before restarting a service that died: the n-th failure in a row waits
+# the n-th delay (the last one from then on), so a server that cannot start does
+# not spin, and one that crashed once is back at once.
+RESTART_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 60.0)
+# A service up this long is healthy again: its next failure waits the first delay.
+STEADY_SECONDS = 120.0
 
 
 class LaunchError(RuntimeError):
@@ -226,7 +235,9 @@ def preflight(settings: Settings, ports: list[int]) -> None:
 
 def check_content(settings: Settings) -> None:
     """Refuses to start on a locale without an emergency number and a crisis line,
-    a crisis lexicon that does not load, or IPT answers that fail their checks."""
+    a crisis lexicon that does not load, IPT answers that fail their checks, or
+    compliance notices and the /safety page that do not load."""
+    from bot.content import compliance
     from bot.content.psychoeducation import PsychoeducationError
     from bot.crisis.detector import CrisisLexiconError, load_lexicon
     from bot.crisis.lines import CrisisLinesError
@@ -235,7 +246,13 @@ def check_content(settings: Settings) -> None:
     try:
         render_domain(settings)
         load_lexicon()
-    except (CrisisLinesError, CrisisLexiconError, PsychoeducationError) as error:
+        compliance.check()
+    except (
+        CrisisLinesError,
+        CrisisLexiconError,
+        PsychoeducationError,
+        compliance.ComplianceContentError,
+    ) as error:
         raise LaunchError(str(error)) from None
 
 
@@ -351,24 +368,54 @@ def ready_banner(settings: Settings, services: list[Service]) -> str:
     )
 
 
+@dataclass
+class Restarts:
+    """One service's restarts under `supervise`."""
+
+    service: Service
+    started: float
+    count: int = 0
+    # Failures since the service was last up for STEADY_SECONDS.
+    in_a_row: int = 0
+    due: float | None = None
+
+    def check(self, now: float, project_root: Path) -> None:
+        """Notices a death (and schedules the restart) or carries out a restart due."""
+        process = self.service.process
+        assert process is not None
+        if self.due is None and process.poll() is not None:
+            if now - self.started >= STEADY_SECONDS:
+                self.in_a_row = 0
+            delay = RESTART_DELAYS[min(self.in_a_row, len(RESTART_DELAYS) - 1)]
+            self.in_a_row += 1
+            self.count += 1
+            self.due = now + delay
+            print(
+                f"The {self.service.name} stopped unexpectedly (exit code {process.returncode}); "
+                f"restarting it in {delay:.0f} s (restart {self.count}).",
+                file=sys.stderr,
+                flush=True,
+            )
+        elif self.due is not None and now >= self.due:
+            self.due = None
+            self.started = now
+            start(self.service, project_root)
+
+
 def supervise(services: list[Service], project_root: Path, banner: Callable[[], str]) -> int:
     """Starts the services not yet running, all at once (none needs another to
     start), waits until each answers, prints the banner, and keeps them running
-    until Ctrl-C or until one dies; then stops them all."""
+    until Ctrl-C, restarting any that dies (Restarts); then stops them all."""
     stop_flag = _StopFlag()
     signal.signal(signal.SIGINT, stop_flag.handle)
     signal.signal(signal.SIGTERM, stop_flag.handle)
     try:
         start_all(services, project_root, stop_flag)
         print(f"\nThe IPT assistant is ready.\n{banner()}Press Ctrl-C to stop.\n", flush=True)
+        restarts = [Restarts(service, time.monotonic()) for service in services]
         while not stop_flag():
-            for service in services:
-                assert service.process is not None
-                if service.process.poll() is not None:
-                    raise LaunchError(
-                        f"the {service.name} stopped unexpectedly "
-                        f"(exit code {service.process.returncode}); stopping the rest"
-                    )
+            for watched in restarts:
+                watched.check(time.monotonic(), project_root)
             time.sleep(0.5)
         print("\nStopping the IPT assistant…", flush=True)
         return 0

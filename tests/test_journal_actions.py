@@ -310,3 +310,20 @@ def test_an_answer_read_as_an_ipt_question_is_still_an_answer(
     events = asyncio.run(ValidateIncidentForm().run(CollectingDispatcher(), tracker, domain))
     values = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
     assert (values.get("inc_wanted") == text) is kept
+
+
+def test_a_save_cut_off_by_a_dead_action_server_is_what_try_again_saves() -> None:
+    from actions.entry_saving import interrupted_save
+
+    def run(name: str, *after: dict) -> list[dict]:
+        return [{"event": "user", "text": "yes"}, {"event": "action", "name": name}, *after]
+
+    listen = {"event": "action", "name": "action_listen"}
+    again = {"event": "user", "text": "try again"}
+    # Nothing came back from the save: cut off.
+    assert interrupted_save(run("action_save_incident", listen, again)) == "incident"
+    assert interrupted_save(run("action_save_checkin")) == "checkin"
+    # A save that answered (saved, or not saved and pending) is not.
+    cleared = {"event": "slot", "name": "inc_who", "value": None}
+    assert interrupted_save(run("action_save_incident", cleared, listen, again)) is None
+    assert interrupted_save([{"event": "user", "text": "try again"}, listen]) is None

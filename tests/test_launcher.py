@@ -12,12 +12,17 @@ from pathlib import Path
 import pytest
 
 from bot.launcher import (
+    RESTART_DELAYS,
+    STEADY_SECONDS,
     LaunchError,
+    Restarts,
+    Service,
     check_database,
     free_port,
     port_is_free,
     preflight,
     rasa_server,
+    start,
 )
 from bot.local_instance import LocalAssistant
 from bot.settings import load_settings
@@ -152,3 +157,63 @@ def test_a_bad_setting_stops_the_launcher_with_one_line(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines() == [
         "error: RASA_PORT must be a port number from 1 to 65535, not 'not-a-port'"
     ]
+
+
+def _exits_at_once(code: int) -> Service:
+    return Service(
+        name="test server",
+        command=[sys.executable, "-c", f"import sys; sys.exit({code})"],
+        health_url="http://127.0.0.1:1/",
+        start_timeout=5,
+        env=dict(os.environ),
+        port=0,
+    )
+
+
+def _died(service: Service) -> None:
+    assert service.process is not None
+    service.process.wait(timeout=30)
+
+
+def test_a_server_that_dies_is_restarted_with_growing_pauses_and_a_log_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    service = _exits_at_once(3)
+    start(service, tmp_path)
+    watched = Restarts(service, started=0.0)
+    _died(service)
+    watched.check(1.0, tmp_path)
+    said = capsys.readouterr().err
+    assert (
+        "The test server stopped unexpectedly (exit code 3); restarting it in 1 s (restart 1)."
+        in said
+    )
+    first = service.process
+    watched.check(1.5, tmp_path)  # not yet due
+    assert service.process is first
+    watched.check(2.0, tmp_path)  # due: started again, as a new process
+    assert service.process is not first
+    _died(service)
+    watched.check(2.5, tmp_path)
+    assert f"restarting it in {RESTART_DELAYS[1]:.0f} s (restart 2)" in capsys.readouterr().err
+    # Failing again and again: the pause grows to the last one and stays there.
+    now = 2.5
+    for _ in range(len(RESTART_DELAYS) + 2):
+        now += RESTART_DELAYS[-1]
+        watched.check(now, tmp_path)
+        _died(service)
+        watched.check(now + 0.1, tmp_path)
+    assert (
+        f"restarting it in {RESTART_DELAYS[-1]:.0f} s" in capsys.readouterr().err.splitlines()[-1]
+    )
+
+
+def test_a_server_that_ran_steadily_is_restarted_after_the_shortest_pause(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    service = _exits_at_once(1)
+    start(service, tmp_path)
+    watched = Restarts(service, started=0.0, count=4, in_a_row=4)
+    _died(service)
+    watched.check(STEADY_SECONDS + 1, tmp_path)
+    assert f"restarting it in {RESTART_DELAYS[0]:.0f} s (restart 5)" in capsys.readouterr().err

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -209,3 +211,105 @@ def test_socket_io_is_sticky_and_webhooks_round_robin() -> None:
     plain = config.split("upstream rasa {", 1)[1].split("}", 1)[0]
     assert "ip_hash;" in sticky and "ip_hash" not in plain
     assert "server 127.0.0.1:1;" in plain and "server 127.0.0.1:2;" in plain
+
+
+LIFELINE = "988 Suicide & Crisis Lifeline"
+
+
+def _service(production: Running, name: str) -> Service:
+    return next(s for s in production.services if s.name == name)
+
+
+def _restart(production: Running, service: Service) -> None:
+    service.process = None
+    start(service, production.topology.base.project_root)
+    wait_until_healthy(service, lambda: False)
+
+
+def test_with_redis_stopped_turns_are_refused_clearly_and_crisis_lines_still_go_out(
+    production: Running,
+) -> None:
+    sender = "no-redis"
+    production.say(sender, "hello")
+    assert "Is that okay?" in production.last(sender, "I want to log an incident")
+    assert "Who was involved?" in production.last(sender, "yes")
+    redis = _service(production, "Redis")
+    stop([redis])
+    try:
+        # No lock, no turn: said plainly, and the crisis lines come first anyway.
+        assert "something went wrong" in production.last(sender, "my sister")
+        crisis = production.say("no-redis-crisis", "i want to kill myself")
+        assert LIFELINE in crisis[0] and "something went wrong" in crisis[-1]
+    finally:
+        _restart(production, redis)
+    # Nothing was lost: the form goes on from the question that was refused.
+    assert "When did it happen?" in production.last(sender, "my sister")
+    assert (
+        production.scalar(
+            "SELECT COUNT(*) FROM events WHERE sender_id = :s AND type_name = 'user'", s=sender
+        )
+        == 4
+    )
+
+
+CHECK_IN = ["hello", "mood check-in", "yes", "6", "skip", "skip"]
+RETRY_FOR = 120.0
+SAVED = re.compile(r"Saved\. Your reference is (E-[2-9A-Z]{6})")
+
+
+def _check_in_until_saved(production: Running, sender: str) -> tuple[str | None, list[str]]:
+    """A client logging a mood check-in the way a person would: a message
+    answered "something went wrong" is sent again a moment later, an entry "NOT
+    saved" gets "try again", and a check-in that got lost is started again. The
+    reference it was given, and all replies."""
+    said: list[str] = []
+    deadline = time.monotonic() + RETRY_FOR
+    while time.monotonic() < deadline:
+        for step in CHECK_IN:
+            try:
+                replies = production.say(sender, step)
+            except (urllib.error.URLError, OSError) as error:
+                replies = [f"no answer: {error}"]
+            said += replies
+            while "NOT saved" in "\n".join(replies) and time.monotonic() < deadline:
+                time.sleep(0.5)
+                replies = production.say(sender, "try again")
+                said += replies
+            found = SAVED.search("\n".join(replies))
+            if found:
+                return found.group(1), said
+        time.sleep(0.5)
+    return None, said
+
+
+def test_postgresql_restarted_under_load_keeps_every_confirmed_entry_exactly_once(
+    production: Running,
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    postgres = _service(production, "PostgreSQL")
+    senders = [f"pg-restart-{n}" for n in range(12)]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        clients = [pool.submit(_check_in_until_saved, production, s) for s in senders]
+        time.sleep(1.0)
+        stop([postgres])
+        # While it is down, a crisis message still gets the lines.
+        during = production.say("pg-down-crisis", "i want to die")
+        time.sleep(2.0)
+        # From this thread: a server dies with the thread that started it.
+        _restart(production, postgres)
+        results = [client.result() for client in clients]
+    assert LIFELINE in during[0]
+    for sender, (reference, said) in zip(senders, results, strict=True):
+        assert reference is not None, "\n".join(said)
+        count = production.scalar(
+            "SELECT COUNT(*) FROM entries WHERE conversation_id = :s AND reference = :r",
+            s=sender,
+            r=reference,
+        )
+        # Confirmed means stored, and stored once however often the client retried.
+        assert count == 1, (sender, reference)
+        assert (
+            production.scalar("SELECT COUNT(*) FROM entries WHERE conversation_id = :s", s=sender)
+            == 1
+        )

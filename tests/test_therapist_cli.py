@@ -179,3 +179,34 @@ def test_it_is_also_a_console_script(env: Path) -> None:
         "chart",
     ):
         assert command in result.stdout
+
+
+def test_the_yearly_crisis_report_counts_referrals_and_names_no_one(env: Path, capsys) -> None:
+    from datetime import datetime, timezone
+
+    _paired(capsys)
+    db = database(load_settings())
+    for n, (kind, category, when) in enumerate(
+        [
+            ("detected", "suicide", datetime(2026, 3, 4, tzinfo=timezone.utc)),
+            ("detected", "suicide", datetime(2026, 11, 30, 23, 59, tzinfo=timezone.utc)),
+            ("not_safe", "suicide", datetime(2026, 12, 1, tzinfo=timezone.utc)),
+            ("detected", "abuse", datetime(2026, 7, 1, tzinfo=timezone.utc)),
+            ("retraction", "suicide", datetime(2026, 7, 2, tzinfo=timezone.utc)),
+            ("detected", "self_harm", datetime(2025, 12, 31, 23, 59, tzinfo=timezone.utc)),
+        ]
+    ):
+        new = NewCrisisEvent("conv-alex", f"m{n}", kind, category, "Alex wrote: no way out")
+        crisis_events.record(db, new, now=when)
+    code, out, _ = run(capsys, "crisis-report", "--year", "2026")
+    assert code == 0
+    # A retraction is no referral; 2025's event is in 2025 only.
+    assert "Crisis replies with crisis-line referrals in 2026 (calendar year, UTC): 4" in out
+    assert "  abuse: 1\n  suicide: 3\n" in out and "self_harm" not in out
+    assert "Alex" not in out and "conv-alex" not in out and "no way out" not in out
+    code, out, _ = run(capsys, "crisis-report", "--year", "2025")
+    assert "2025 (calendar year, UTC): 1" in out and "self_harm: 1" in out
+    code, out, _ = run(capsys, "crisis-report", "--year", "2024")
+    assert code == 0 and out.strip() == "No crisis replies recorded in 2024 (calendar year, UTC)."
+    code, _, err = run(capsys, "crisis-report", "--year", "26")
+    assert code == 2 and "is not a year" in err

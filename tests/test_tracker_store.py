@@ -281,3 +281,19 @@ def test_a_scheduled_reminder_stays_loaded_however_long_the_conversation(long_st
     assert len(loaded.events) < 200  # the first events are long out of the window
     reminders = [e.name for e in loaded.events if isinstance(e, ReminderScheduled)]
     assert reminders == ["checkin_reminder"]
+
+
+def test_an_unstorable_conversation_fails_its_own_turn_and_never_exits(store: Any) -> None:
+    # An unpaired surrogate cannot be encoded for the database: Rasa's own
+    # session_scope made that sys.exit and stopped the server for everyone.
+    from bot.storage.tracker_store import ConversationStoreError
+
+    tracker_store, _ = store
+    with pytest.raises(ConversationStoreError):
+        asyncio.run(tracker_store.save(_tracker("bad\ud800id", "hello")))
+    with pytest.raises(ConversationStoreError):
+        asyncio.run(tracker_store.retrieve("bad\ud800id"))
+    # Every other conversation carries on, on the same store.
+    asyncio.run(tracker_store.save(_tracker("fine", "hello")))
+    loaded = asyncio.run(tracker_store.retrieve("fine"))
+    assert loaded is not None and loaded.latest_message.text == "hello"

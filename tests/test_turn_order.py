@@ -30,10 +30,12 @@ class Recording(OutputChannel):
         self.sent.append(message["text"])
 
 
-def run_turn(*replies: dict[str, Any], fails: bool = False) -> tuple[Recording, UserMessage]:
+def run_turn(
+    *replies: dict[str, Any], fails: bool = False, text: str = "hi"
+) -> tuple[Recording, UserMessage]:
     """Plays a turn as Rasa does: each reply through the message's output channel."""
     recording = Recording()
-    message = UserMessage("hi", recording, "someone")
+    message = UserMessage(text, recording, "someone")
 
     async def on_new_message(received: UserMessage) -> None:
         for reply in replies:
@@ -84,3 +86,58 @@ def test_after_the_turn_the_channel_holds_nothing_back() -> None:
     asyncio.run(message.output_channel.send_response("someone", dict(DISCLOSURE)))
     assert recording.sent == [GREETING["text"], DISCLOSURE["text"]]
     assert message.output_channel.name() == "recording"
+
+
+async def _crisis_by_words(text: str) -> dict[str, Any] | None:
+    # Stands in for the agent's NLU in bot.channels.gate.agent_crisis_reply.
+    return dict(CRISIS) if "die" in text else None
+
+
+def guarded_turn(text: str, *replies: dict[str, Any]) -> list[str]:
+    """A turn through gate.guarded whose Rasa side fails after sending `replies`."""
+    from bot.channels.gate import guarded
+    from bot.channels.notice import NoticeClock
+
+    recording = Recording()
+
+    async def failing(received: UserMessage) -> None:
+        for reply in replies:
+            await received.output_channel.send_response(received.sender_id, dict(reply))
+        raise RuntimeError("the conversation store failed")
+
+    async def new_conversation(_: str) -> float | None:
+        return None
+
+    clock = NoticeClock(3 * 3600, new_conversation)
+    asyncio.run(guarded(failing, _crisis_by_words, clock)(UserMessage(text, recording, "someone")))
+    return recording.sent
+
+
+def test_a_failed_turn_is_answered_and_a_crisis_still_gets_its_lines() -> None:
+    from bot.channels.gate import TURN_FAILED
+
+    assert guarded_turn("hello") == [TURN_FAILED]
+    assert guarded_turn("i want to die") == [CRISIS["text"], TURN_FAILED]
+    # A crisis reply that already went out is not sent twice.
+    assert guarded_turn("i want to die", DISCLOSURE, CRISIS) == [CRISIS["text"], TURN_FAILED]
+    # A held disclosure still follows an ordinary failed turn.
+    assert guarded_turn("hello", DISCLOSURE) == [DISCLOSURE["text"], TURN_FAILED]
+
+
+def test_a_turn_that_ends_without_a_word_is_answered() -> None:
+    from bot.channels.gate import TURN_SILENT, guarded
+    from bot.channels.notice import NoticeClock
+
+    async def silent(_: UserMessage) -> None:
+        return None  # Rasa's turn when a custom action failed under it
+
+    async def no_crisis(_: str) -> None:
+        return None
+
+    async def new_conversation(_: str) -> float | None:
+        return None
+
+    recording = Recording()
+    handle = guarded(silent, no_crisis, NoticeClock(3 * 3600, new_conversation))
+    asyncio.run(handle(UserMessage("yes, save it", recording, "someone")))
+    assert recording.sent == [TURN_SILENT]

@@ -11,6 +11,7 @@ nothing.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -19,6 +20,8 @@ from rasa.shared.core.events import BotUttered, UserUttered
 
 # A reply longer than this is a message, not a choice: not worth a tracker read.
 LONGEST_CHOICE = 60
+
+logger = logging.getLogger(__name__)
 
 
 def numbered(text: str, buttons: list[dict[str, Any]]) -> str:
@@ -42,7 +45,13 @@ async def resolve(reply: str, tracker_store: TrackerStore, sender_id: str) -> st
     """The reply as Rasa should read it: a picked button's payload, or the reply."""
     if len(reply) > LONGEST_CHOICE:
         return reply
-    tracker = await tracker_store.retrieve(sender_id)
+    try:
+        tracker = await tracker_store.retrieve(sender_id)
+    except Exception:
+        # The store is failing: the turn itself will meet it and be answered
+        # (bot/channels/gate.py); the reply goes on as typed.
+        logger.exception("Could not read the offered choices")
+        return reply
     if tracker is None:
         return reply
     for event in reversed(tracker.events):

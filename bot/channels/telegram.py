@@ -27,8 +27,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import choices
-from bot.channels.limits import MAX_MESSAGE_CHARS
+from bot.channels import choices, gate
 from bot.channels.pseudonyms import Pseudonyms
 from bot.channels.webhooks import pass_on, signed_webhook
 from bot.settings import load_settings
@@ -86,19 +85,17 @@ class SecureTelegramInput(TelegramInput):
 
         async def handle(request: Request) -> HTTPResponse:
             try:
-                update = Update(**(request.json or {}))
-            except (TypeError, ValueError):
-                return response.text("not a Telegram update", status=400)
-            chat_id, text = self._read(update)
-            if chat_id is not None and text and text.strip():
+                body = gate.json_body(request)
+                # aiogram builds the update leniently: a field of the wrong type
+                # shows only when it is read.
+                chat_id, text = self._read(Update(**body))
+            except (gate.Refused, AttributeError, TypeError, ValueError):
+                return response.json({"error": "not a Telegram update"}, status=400)
+            if chat_id is not None and (isinstance(chat_id, bool) or not isinstance(chat_id, int)):
+                return response.json({"error": "a Telegram chat id is a number"}, status=400)
+            if chat_id is not None and isinstance(text, str) and text.strip():
                 await pass_on(
-                    request,
-                    on_new_message,
-                    self.name(),
-                    chat_id,
-                    text[:MAX_MESSAGE_CHARS],
-                    out_channel,
-                    pseudonyms,
+                    request, on_new_message, self.name(), chat_id, text, out_channel, pseudonyms
                 )
             # Stickers, photos, joins: nothing to answer, and Telegram must not retry.
             return response.text("success")

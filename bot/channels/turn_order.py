@@ -17,10 +17,13 @@ before a channel sends them, and nothing here rewrites the record.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
+
+logger = logging.getLogger(__name__)
 
 DISCLOSURES = frozenset({"utter_disclosure", "utter_disclosure_faq"})
 CRISIS_REPLY_PREFIX = "utter_crisis_"
@@ -39,6 +42,13 @@ class CrisisFirst(OutputChannel):
         self.inner = inner
         self._held: tuple[str, dict[str, Any]] | None = None
         self._turn_open = True
+        # Whether this turn has sent a crisis reply (a failed turn owes one otherwise).
+        self.crisis_sent = False
+        # Whether it said what the assistant is (a disclosure, or a crisis reply,
+        # which ends with the same words).
+        self.disclosed = False
+        # Whether it said anything at all.
+        self.replied = False
 
     def name(self) -> str:  # type: ignore[override]
         # Channel-specific response variants are chosen by this name.
@@ -46,13 +56,19 @@ class CrisisFirst(OutputChannel):
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         name = _response_name(message)
+        self.disclosed = (
+            self.disclosed or name in DISCLOSURES or name.startswith(CRISIS_REPLY_PREFIX)
+        )
+        self.replied = True
         if self._turn_open and self._held is None and name in DISCLOSURES:
             self._held = (recipient_id, message)
             return
         held, self._held = self._held, None
-        if held is not None and not name.startswith(CRISIS_REPLY_PREFIX):
+        is_crisis = name.startswith(CRISIS_REPLY_PREFIX)
+        if held is not None and not is_crisis:
             await self.inner.send_response(*held)
         await self.inner.send_response(recipient_id, message)
+        self.crisis_sent = self.crisis_sent or is_crisis
 
     async def end_turn(self) -> None:
         """Sends a disclosure nothing followed, then stops holding anything."""
@@ -62,17 +78,41 @@ class CrisisFirst(OutputChannel):
             await self.inner.send_response(*held)
 
 
+TurnHook = Callable[[CrisisFirst, UserMessage], Awaitable[None]]
+
+
 def crisis_first(
     on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    on_failure: TurnHook | None = None,
+    after: TurnHook | None = None,
 ) -> Callable[[UserMessage], Awaitable[Any]]:
-    """`on_new_message` with each message's replies in crisis-first order."""
+    """`on_new_message` with each message's replies in crisis-first order. When the
+    turn raises and `on_failure` is given, it answers the turn instead (channels
+    pass bot.channels.gate's), and the error goes no further than the log.
+    `after` runs once the turn's replies are out, whatever happened."""
 
     async def handle(message: UserMessage) -> Any:
         ordered = CrisisFirst(message.output_channel)
         message.output_channel = ordered
         try:
             return await on_new_message(message)
+        except Exception:
+            if on_failure is None:
+                raise
+            # Logged without the message text: it may be what a person in distress wrote.
+            logger.exception("A turn failed in the %s channel", message.input_channel)
+            try:
+                await on_failure(ordered, message)
+            except Exception:
+                # The channel itself is failing (its provider is down): nothing more to do.
+                logger.exception("Could not tell the client that their turn failed")
+            return None
         finally:
             await ordered.end_turn()
+            if after is not None:
+                try:
+                    await after(ordered, message)
+                except Exception:
+                    logger.exception("The end of a turn failed")
 
     return handle

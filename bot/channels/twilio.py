@@ -103,7 +103,7 @@ class SignedTwilioInput(InputChannel):
             text = request.form.get("Body")
             if number and text and text.strip():
                 # Some carriers turn @ into ¡ (Rasa's stock connector undoes it too).
-                text = text.replace("¡", "@")[:MAX_SMS_CHARS]
+                text = text.replace("¡", "@")
                 await pass_on(
                     request, on_new_message, self.name(), number, text, out_channel, pseudonyms
                 )

@@ -22,13 +22,12 @@ from typing import Any
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
-from sanic import Blueprint, response
+from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot.channels.limits import MAX_MESSAGE_CHARS
-from bot.channels.turn_order import crisis_first
+from bot.channels import gate
 from bot.local_keys import server_secret
 from bot.settings import Settings, load_settings
 
@@ -59,6 +58,24 @@ class SessionIds:
         return hmac.new(self._key, sender.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 
+class GatedSocketBlueprint(SocketBlueprint):
+    """Rasa's socket.io blueprint, with the gate in front of python-engineio's
+    route: a long-polling POST whose packets it cannot parse is a 400 here
+    (its parsers would raise and leave the request unanswered)."""
+
+    def register(self, app: Sanic, options: dict[str, Any]) -> None:
+        path = "/" + self.ctx.socketio_path.strip("/") + "/"
+
+        async def through_the_gate(request: Request) -> HTTPResponse | None:
+            if request.method != "POST" or not request.path.startswith(path):
+                return None
+            problem = gate.engineio_body_problem(request.body or b"")
+            return response.json({"error": problem}, status=400) if problem else None
+
+        app.register_middleware(through_the_gate, "request")
+        super().register(app, options)
+
+
 def allowed_origins(settings: Settings) -> list[str]:
     return [settings.webchat_url, *settings.webchat_allowed_origins]
 
@@ -78,11 +95,11 @@ class WebChatInput(SocketIOInput):
         )
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        on_new_message = crisis_first(on_new_message)
+        on_new_message = gate.guarded(on_new_message)
         settings = load_settings()
         ids = SessionIds(server_secret(settings, settings.webchat_secret_key, KEY_FILE))
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=allowed_origins(settings))
-        blueprint = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        blueprint = GatedSocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         # get_output_channel (reminders) sends through this server.
         self.sio = sio
 
@@ -108,22 +125,27 @@ class WebChatInput(SocketIOInput):
                 # No session_request first: nothing to write into.
                 await sio.emit("session_error", "request a session first", room=sid)
                 return
-            text = data.get("message")
-            if not isinstance(text, str) or not text.strip():
-                return
-            metadata = data.get(self.metadata_key) or {}
+            metadata = data.get(self.metadata_key)
             if isinstance(metadata, str):
+                # Rasa's own chat widget sends its metadata as a JSON string.
                 try:
                     metadata = json.loads(metadata)
                 except json.JSONDecodeError:
-                    metadata = {}
+                    metadata = None
+            try:
+                text = gate.message_text(data.get("message"))
+                metadata = gate.metadata(metadata)
+            except gate.Refused as refused:
+                # The page shows the reason; what the person typed stays in their box.
+                await sio.emit("message_refused", {"error": refused.for_person}, room=sid)
+                return
             await on_new_message(
                 UserMessage(
-                    text[:MAX_MESSAGE_CHARS],
+                    text,
                     SocketIOOutput(sio, self.bot_message_evt),
                     sender,
                     input_channel=self.name(),
-                    metadata=metadata if isinstance(metadata, dict) else {},
+                    metadata=metadata,
                 )
             )
 

@@ -11,9 +11,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import choices
+from bot.channels import choices, gate
 from bot.channels.pseudonyms import Addressed, Pseudonyms
-from bot.channels.turn_order import crisis_first
 
 
 def signed_webhook(
@@ -49,9 +48,14 @@ async def pass_on(
     pseudonyms: Pseudonyms,
 ) -> None:
     """Hands Rasa the message as from the address's pseudonym, a typed choice
-    turned into its button's payload; replies go to the real address."""
+    turned into its button's payload; replies go to the real address. A message
+    the gate refuses (too long) is answered with the reason instead."""
     sender = pseudonyms.of(channel, address)
+    to_address = Addressed(out_channel, str(address))
+    try:
+        text = gate.message_text(text)
+    except gate.Refused as refused:
+        await to_address.send_response(sender, {"text": refused.for_person})
+        return
     text = await choices.resolve(text, request.app.ctx.agent.tracker_store, sender)
-    await crisis_first(on_new_message)(
-        UserMessage(text, Addressed(out_channel, str(address)), sender, input_channel=channel)
-    )
+    await gate.guarded(on_new_message)(UserMessage(text, to_address, sender, input_channel=channel))

@@ -65,15 +65,20 @@ def for_conversation(db: Database, conversation_id: str) -> list[StoredCrisisEve
         ]
 
 
-def referrals_by_month(db: Database) -> Counter[tuple[str, str]]:
-    """(YYYY-MM, category) -> number of crisis replies given. No text, no ids."""
+def referrals_by_month(db: Database, year: int | None = None) -> Counter[tuple[str, str]]:
+    """(YYYY-MM, category) -> number of crisis replies given (crisis lines shown),
+    in one calendar year (UTC) when `year` is given. No text, no ids."""
     counts: Counter[tuple[str, str]] = Counter()
-    with db.session() as session:
-        rows = session.execute(
-            select(CrisisEvent.created_at, CrisisEvent.category).where(
-                CrisisEvent.kind.in_(("detected", "not_safe"))
-            )
+    query = select(CrisisEvent.created_at, CrisisEvent.category).where(
+        CrisisEvent.kind.in_(("detected", "not_safe"))
+    )
+    if year is not None:
+        query = query.where(
+            CrisisEvent.created_at >= datetime(year, 1, 1),
+            CrisisEvent.created_at < datetime(year + 1, 1, 1),
         )
+    with db.session() as session:
+        rows = session.execute(query)
         for created_at, category in rows:
             counts[(created_at.strftime("%Y-%m"), category)] += 1
     return counts

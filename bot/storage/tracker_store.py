@@ -10,6 +10,13 @@ stored event of that conversation and keeps only what followed the erasure.
 A turn loads only the recent part of a long conversation, after a snapshot of
 the slots (bot/storage/tracker_window.py), so replies do not slow down as the
 conversation grows.
+
+Rasa's own `session_scope` turns any ValueError raised while a session is open
+(a UnicodeEncodeError from an unencodable sender id is one) into sys.exit, as if
+a PostgreSQL schema were missing: one conversation's bad data stopped the server
+for everyone. Here every failure inside a session is rolled back and raised as
+ConversationStoreError, an ordinary exception: Rasa's FailSafeTrackerStore then
+serves that one conversation from memory and the process goes on.
 """
 
 from __future__ import annotations
@@ -19,16 +26,23 @@ import json
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore, TrackerStore
+from rasa.core.tracker_store import (
+    InMemoryTrackerStore,
+    SQLTrackerStore,
+    TrackerStore,
+    create_engine_kwargs,
+    ensure_schema_exists,
+)
 from rasa.shared.core.events import Event, SessionStarted, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
-from sqlalchemy.orm import declarative_base
+from sqlalchemy.orm import Session, declarative_base
 from sqlalchemy.types import TypeDecorator
 
 from bot.settings import SettingsError, load_settings
@@ -41,6 +55,10 @@ ERASED_SLOT = "data_erased"
 IDLE_SECONDS = 60 * 60
 # Where a tracker this store loaded keeps its Window (which events are stored).
 _WINDOW = "_ipt_window"
+
+
+class ConversationStoreError(RuntimeError):
+    """One conversation could not be read or written; the server carries on."""
 
 
 class _SealedJSON(TypeDecorator):
@@ -138,6 +156,29 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
             self._keep_in_memory(kwargs)
             return
         super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "postgresql":
+            # Rasa's engine keeps pooled connections without checking them: after a
+            # PostgreSQL restart each stale one would fail a turn. Checked on checkout.
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+            self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
+
+    @contextmanager
+    def session_scope(self) -> Iterator[Session]:
+        """Rasa's transactional scope, without its sys.exit: a failure is rolled
+        back and raised as ConversationStoreError for the turn that met it."""
+        session = self.sessionmaker()
+        try:
+            ensure_schema_exists(session)
+            yield session
+        except Exception as error:
+            session.rollback()
+            raise ConversationStoreError(
+                f"the conversation store failed: {type(error).__name__}"
+            ) from error
+        finally:
+            session.close()
 
     def _keep_in_memory(self, kwargs: dict[str, Any]) -> None:
         TrackerStore.__init__(self, kwargs.get("domain"), kwargs.get("event_broker"))

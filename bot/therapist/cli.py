@@ -38,11 +38,15 @@ class CliError(Exception):
     """One line for the therapist; the command exits with 2."""
 
 
-def crisis_report(db: Database) -> str:
-    """Crisis replies given, by month and category: counts only, nothing personal."""
-    counts = crisis_events.referrals_by_month(db)
+def crisis_report(db: Database, year: int | None = None) -> str:
+    """Crisis replies given (referrals to a crisis line), by month and category, for
+    all time or, with `year`, one calendar year headed by its totals (what
+    California's SB 243 asks an operator to report, docs/compliance.md). Counts
+    only, nothing personal."""
+    counts = crisis_events.referrals_by_month(db, year)
+    period = f" in {year} (calendar year, UTC)" if year is not None else ""
     if not counts:
-        return "No crisis replies recorded."
+        return f"No crisis replies recorded{period}."
     categories = sorted({category for _, category in counts})
     months = sorted({month for month, _ in counts})
     width = max(len(c) for c in [*categories, "category"])
@@ -50,7 +54,14 @@ def crisis_report(db: Database) -> str:
     for month in months:
         cells = [counts.get((month, c), 0) for c in categories]
         rows.append(f"{month}  " + "  ".join(f"{n:>{width}}" for n in cells) + f"  {sum(cells):>6}")
-    return "\n".join(rows)
+    if year is None:
+        return "\n".join(rows)
+    totals = [
+        f"  {c}: {sum(n for (_, category), n in counts.items() if category == c)}"
+        for c in categories
+    ]
+    heading = f"Crisis replies with crisis-line referrals{period}: {sum(counts.values())}"
+    return "\n".join([heading, *totals, "", *rows])
 
 
 def pair_code(db: Database, therapist: str, days: int) -> str:
@@ -123,7 +134,7 @@ def _run(command: str, args: argparse.Namespace, settings: Settings, db: Databas
     actor = audit.Actor("cli", f"cli:{getpass.getuser()}")
     days = settings.pairing_code_days
     if command == "crisis-report":
-        print(crisis_report(db))
+        print(crisis_report(db, args.year))
     elif command == "add-therapist":
         therapist_id = accounts.create_therapist(db, args.name, args.username, _read_password(args))
         audit.record(db, actor, "add_therapist", detail=args.username)
@@ -196,7 +207,8 @@ def _parser() -> argparse.ArgumentParser:
             "--password-stdin", action="store_true", help="read the password from standard input"
         )
 
-    add("crisis-report", help="count crisis referrals by category and month (no personal data)")
+    p = add("crisis-report", help="count crisis referrals by category and month (no personal data)")
+    p.add_argument("--year", type=_year, metavar="YYYY", help="one calendar year (UTC) only")
     p = add("add-therapist", help="a therapist who can sign in to the dashboard")
     p.add_argument("--name", required=True, help='shown to clients, e.g. "Dr Rivera"')
     p.add_argument("--username", required=True, help="for signing in, e.g. rivera")
@@ -257,6 +269,12 @@ def main(argv: list[str] | None = None) -> None:
         _fail(str(error))
     except Exception as error:
         _fail(f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}")
+
+
+def _year(text: str) -> int:
+    if not (text.isdigit() and len(text) == 4 and 2000 <= int(text) <= 9999):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a year such as 2026")
+    return int(text)
 
 
 def _require_database(settings: Settings) -> None:

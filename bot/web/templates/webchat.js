@@ -134,6 +134,10 @@
       });
       show({ from: "bot", text: message.text || "", buttons: buttons }, true);
     });
+    socket.on("message_refused", function (refusal) {
+      // The server's gate did not pass the message on (bot/channels/gate.py).
+      status(refusal && refusal.error ? String(refusal.error) : "That message could not be sent.");
+    });
     socket.on("disconnect", function () { status("Connection lost; reconnecting…"); });
     socket.on("connect_error", function () {
       status("Cannot reach the assistant. If you are in danger, call your local emergency number now.");
