@@ -257,7 +257,10 @@ def check_content(settings: Settings) -> None:
 
 
 def _die_with_parent() -> None:
-    # Without this a SIGKILLed launcher would leave both servers running.
+    # Without this a SIGKILLed launcher would leave both servers running. The
+    # "parent" is the thread that started the process: start services from the
+    # thread that lives as long as they should (supervise's), or they get SIGTERM
+    # when that thread ends.
     try:
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         pr_set_pdeathsig = 1
