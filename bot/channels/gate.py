@@ -64,9 +64,6 @@ _NEWLINES = re.compile(r"\r\n?")
 _KEPT_CONTROLS = frozenset("\n\t")
 # Unicode categories dropped from messages: Cc controls, Cf invisible formatting.
 _DROPPED = frozenset({"Cc", "Cf"})
-# Private-use and unassigned characters are harmless in a message, but a
-# conversation id of ours never has them: an id is ASCII-safe printable text.
-_SENDER_OK = re.compile(r"[\x21-\x7e\u00a0-\ud7ff\ue000-\uffff]+")
 
 TURN_FAILED = (
     "Sorry, something went wrong on my side and I could not take in your last "
@@ -124,7 +121,9 @@ def sender_id(value: Any) -> str:
         raise Refused("'sender' is required")
     if not isinstance(value, str):
         raise Refused("'sender' must be a string")
-    if not value or len(value) > MAX_SENDER_CHARS or not _SENDER_OK.fullmatch(value):
+    # isprintable() is False for controls, invisible formatting, separators other
+    # than the ASCII space, and lone surrogates: all that cannot be stored or logged.
+    if not value or len(value) > MAX_SENDER_CHARS or not value.isprintable() or " " in value:
         raise Refused(
             f"'sender' must be 1 to {MAX_SENDER_CHARS} printable characters, without spaces"
         )
