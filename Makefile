@@ -36,7 +36,7 @@ help:
 	@echo "make eval   score crisis detection and IPT questions (docs/crisis-eval.md, docs/psychoeducation-eval.md)"
 	@echo "make clean  remove the virtualenv, builds and models (keeps var/ conversations)"
 
-$(STAMP): requirements.lock pyproject.toml scripts/find-python310.sh
+$(STAMP): requirements.lock pyproject.toml scripts/find-python310.sh scripts/pip-check.sh bot/nlp/sentence_encoder.yml
 	@python310="$$(scripts/find-python310.sh)"; \
 	  if [ ! -x "$(PY)" ] || ! "$(PY)" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
 	    rm -rf "$(VENV)"; echo "Creating $(VENV) with $$python310"; "$$python310" -m venv "$(VENV)"; \
@@ -45,7 +45,9 @@ $(STAMP): requirements.lock pyproject.toml scripts/find-python310.sh
 	@# --no-deps: the lock lists every package, so nothing unpinned can slip in.
 	$(PY) -m pip install --quiet --no-input --no-deps -r requirements.lock
 	$(PY) -m pip install --quiet --no-input --no-deps --no-build-isolation -e .
-	$(PY) -m pip check
+	scripts/pip-check.sh $(PY)
+	@# The crisis layer's model files are there and are the recorded ones.
+	$(PY) -m bot.nlp.sentence_encoder
 	@touch $@
 
 setup: $(STAMP) nlp $(WEB_JS)

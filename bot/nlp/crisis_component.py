@@ -44,7 +44,7 @@ class CrisisClassifier(GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"classifier_threshold": 0.6}
+        return {"classifier_threshold": 0.5}
 
     def __init__(self, config: dict[str, Any], detector: CrisisDetector) -> None:
         self.threshold = float(config["classifier_threshold"])

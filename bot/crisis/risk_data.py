@@ -1,0 +1,78 @@
+"""The crisis layer's own training examples (data/risk/*.yml).
+
+The NLU data teaches DIET which intent a message is; these files teach the risk
+classifier (bot/nlp/risk_classifier.py) the one question that matters most,
+with far more ways of saying it: crisis messages by category and look-alikes
+that are not a crisis. They were written by helpers who saw only the category
+definitions, never the test sets (see each file's header).
+
+Rasa reads every file under data/ but leaves these alone: it takes a YAML file
+only when it has an `nlu`, `stories`, `rules` or domain key, and these have
+`risk_examples` alone. A clinic can add examples here without touching Python;
+load() refuses a file it cannot use, with the file and the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import yaml
+
+from bot.crisis import CATEGORIES
+from bot.settings import PROJECT_ROOT
+
+RISK_DATA = PROJECT_ROOT / "data" / "risk"
+KEY = "risk_examples"
+NO_RISK = "none"
+LABELS: tuple[str, ...] = (*CATEGORIES, NO_RISK)
+
+
+class RiskDataError(ValueError):
+    """A file under data/risk/ that cannot be used as it is."""
+
+
+def files(directory: Path = RISK_DATA) -> list[Path]:
+    return sorted(directory.glob("*.yml"))
+
+
+def load(directory: Path = RISK_DATA) -> list[tuple[str, str]]:
+    """Every (text, label) pair, in file order; label is a crisis category or "none"."""
+    examples: list[tuple[str, str]] = []
+    seen: dict[str, tuple[str, Path]] = {}
+    for path in files(directory):
+        content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(content, dict) or not isinstance(content.get(KEY), dict):
+            raise RiskDataError(f"{path}: expected a mapping under '{KEY}'")
+        for label, texts in content[KEY].items():
+            if label not in LABELS:
+                raise RiskDataError(f"{path}: '{label}' is not one of {', '.join(LABELS)}")
+            if not isinstance(texts, list):
+                raise RiskDataError(f"{path}: '{label}' must be a list of messages")
+            for text in texts:
+                if not isinstance(text, str) or not text.strip():
+                    raise RiskDataError(
+                        f"{path}: '{label}' has an empty or non-text example: {text!r}"
+                    )
+                key = " ".join(text.lower().split())
+                if key in seen and seen[key][0] != label:
+                    other, where = seen[key]
+                    raise RiskDataError(
+                        f"{path}: {text!r} is '{label}' here and '{other}' in {where.name}"
+                    )
+                if key not in seen:
+                    seen[key] = (label, path)
+                    examples.append((text.strip(), label))
+    return examples
+
+
+def fingerprint(directory: Path = RISK_DATA) -> str:
+    """Changes whenever any example changes, so that Rasa retrains the classifier."""
+    digest = hashlib.sha256()
+    for path in files(directory):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+__all__ = ["KEY", "LABELS", "NO_RISK", "RISK_DATA", "RiskDataError", "files", "fingerprint", "load"]

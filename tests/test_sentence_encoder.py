@@ -1,0 +1,65 @@
+"""The sentence encoder: the recorded model files only, and vectors that carry meaning."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from bot.nlp.sentence_encoder import (
+    DIMENSION,
+    EncoderUnavailable,
+    Manifest,
+    SentenceEncoder,
+    archive_path,
+    read_verified,
+    shared_encoder,
+)
+
+
+def test_vectors_are_unit_length_and_the_same_alone_or_in_a_batch() -> None:
+    texts = ["I had a good day", "my sister and I argued about the wedding", "hi"]
+    encoder = SentenceEncoder()
+    together = encoder.encode(texts)
+    encoder._cache.clear()
+    alone = np.vstack([encoder.encode([text]) for text in texts])
+    assert together.shape == (3, DIMENSION)
+    assert np.allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
+    assert np.allclose(together, alone, atol=1e-5)
+
+
+def test_a_paraphrase_lies_nearer_than_an_unrelated_sentence() -> None:
+    # The reason the encoder is there: no shared word, the same meaning.
+    [saving, pills, weather] = shared_encoder().encode(
+        [
+            "I have been saving up my medication",
+            "I keep putting tablets aside",
+            "what lovely weather",
+        ]
+    )
+    assert saving @ pills > saving @ weather + 0.2
+
+
+def test_a_file_whose_hash_differs_is_refused() -> None:
+    manifest = Manifest.load()
+    tampered = dataclasses.replace(
+        manifest, sha256={**manifest.sha256, "model.safetensors": "0" * 64}
+    )
+    with pytest.raises(EncoderUnavailable, match="refusing to load"):
+        read_verified(tampered, archive_path(tampered))
+
+
+def test_a_missing_package_or_another_version_says_what_to_do() -> None:
+    manifest = Manifest.load()
+    with pytest.raises(EncoderUnavailable, match="not installed: run `make setup`"):
+        archive_path(dataclasses.replace(manifest, package="no-such-model-package"))
+    with pytest.raises(EncoderUnavailable, match=r"recorded for 9\.9\.9"):
+        archive_path(dataclasses.replace(manifest, version="9.9.9"))
+
+
+def test_the_cache_keeps_only_the_newest_messages() -> None:
+    manifest = dataclasses.replace(Manifest.load(), cache_size=2)
+    encoder = SentenceEncoder(manifest)
+    encoder.encode(["one", "two", "three"])
+    assert list(encoder._cache) == ["two", "three"]
