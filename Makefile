@@ -120,10 +120,12 @@ bench: train prod-packages
 	$(PY) -m benchmarks.scale
 	$(PY) -m benchmarks.hostile
 
-# Crisis detection per layer, on the team suite and ../shared/eval-data, and the
+# Crisis detection per layer, on the team suite and ../shared/eval-data, the risk
+# classifier's settings in cross-validation (docs/risk-models.md), and the
 # questions about IPT per NLU pipeline on held-out examples (reports in docs/).
 eval: train
 	$(PY) -m benchmarks.crisis_eval
+	$(PY) -m benchmarks.risk_models
 	$(PY) -m benchmarks.psychoeducation_eval
 
 clean:

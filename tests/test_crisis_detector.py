@@ -107,6 +107,42 @@ def test_a_match_beside_an_idiom_still_fires(detector: CrisisDetector) -> None:
     assert detection is not None and detection.category == "suicide"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not suicidal, just really tired",
+        "I would never hurt myself",
+        "i'm not going to kill myself, i promise",
+        "Can IPT help with an eating disorder?",
+        "is bulimia treated with IPT",
+    ],
+)
+def test_a_denial_or_a_question_about_treatment_is_left_to_the_classifier(
+    detector: CrisisDetector, text: str
+) -> None:
+    assert detector.detect(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # The denial is not right before the match: these still decide alone.
+        ("no, I want to die", "suicide"),
+        ("why shouldn't I kill myself", "suicide"),
+        ("I'm not going to lie, I want to kill myself", "suicide"),
+        ("I don't want to live anymore", "suicide"),
+        ("I'm not safe", "immediate_danger"),
+        ("i can't go a day without weed", "substance_use"),
+        ("I think I have an eating disorder", "eating_disorder"),
+    ],
+)
+def test_risk_beside_a_denial_still_fires(
+    detector: CrisisDetector, text: str, category: str
+) -> None:
+    detection = detector.detect(text)
+    assert detection is not None and detection.category == category
+
+
 def test_the_most_urgent_category_wins(detector: CrisisDetector) -> None:
     detection = detector.detect("I want to die and I just took all my pills")
     assert detection is not None and detection.category == "immediate_danger"
@@ -142,6 +178,14 @@ def test_a_malformed_lexicon_is_refused(tmp_path: Path, phrases: list[str], mess
     raw["categories"]["suicide"] = phrases
     with pytest.raises(CrisisLexiconError, match=message):
         CrisisDetector(load_pipeline(), load_lexicon(_lexicon(tmp_path, **raw)))
+
+
+def test_a_malformed_negation_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(CrisisLexiconError, match="negation takes 'words', 'between' and 'unable'"):
+        load_lexicon(_lexicon(tmp_path, negation={"words": ["not"], "before": ["so"]}))
+    # A bare `no` in YAML is the boolean false, not a word.
+    with pytest.raises(CrisisLexiconError, match="negation words: expected a list of phrases"):
+        load_lexicon(_lexicon(tmp_path, negation={"words": [False]}))
 
 
 def test_a_category_without_phrases_is_refused(tmp_path: Path) -> None:

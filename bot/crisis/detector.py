@@ -44,11 +44,23 @@ class Detection:
 
 
 @dataclass(frozen=True)
+class Negation:
+    # Word roots that deny what follows ("n't" has the root "not").
+    words: frozenset[str]
+    # Roots that may stand between the denial and the match ("not really", "never
+    # going to", "don't want to").
+    between: frozenset[str]
+    # Roots before the denial word that make it "not able to" instead.
+    unable: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class Lexicon:
     categories: dict[str, list[str]]
     exceptions: list[str]
     help_words: list[str]
     spellings: dict[str, str]
+    negation: Negation = Negation(frozenset(), frozenset())
 
 
 _UNQUOTED_NUMBER = re.compile(r"^\s*- (?![\"']).*(^|\s)#(\s|$)")
@@ -76,11 +88,19 @@ def load_lexicon(path: Path = LEXICON_FILE) -> Lexicon:
     spellings = raw.get("spellings") or {}
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in spellings.items()):
         raise CrisisLexiconError(f"{path}: spellings must map words to words")
+    negation = raw.get("negation") or {}
+    if not isinstance(negation, dict) or set(negation) - {"words", "between", "unable"}:
+        raise CrisisLexiconError(f"{path}: negation takes 'words', 'between' and 'unable'")
     return Lexicon(
         categories={c: _phrases(categories[c], f"{path}: {c}") for c in CATEGORIES},
         exceptions=_phrases(raw.get("exceptions") or [], f"{path}: exceptions"),
         help_words=_phrases(raw.get("help_words") or [], f"{path}: help_words"),
         spellings={k.lower(): v.lower() for k, v in spellings.items()},
+        negation=Negation(
+            words=frozenset(_phrases(negation.get("words") or [], f"{path}: negation words")),
+            between=frozenset(_phrases(negation.get("between") or [], f"{path}: negation between")),
+            unable=frozenset(_phrases(negation.get("unable") or [], f"{path}: negation unable")),
+        ),
     )
 
 
@@ -186,6 +206,26 @@ class CrisisDetector:
     def _lemmas(self, word: str) -> list[str]:
         return [token.lemma_ for token in self.nlp(self._canonical(word))]
 
+    def _denied(self, doc: Any, start: int) -> bool:
+        """The match follows a denial: "I'm not suicidal", "I would never hurt myself".
+
+        Such a match does not decide alone: the trained classifier, which has seen
+        denials and their look-alikes, decides instead (bot/nlp/crisis_component.py).
+        Only the words right before the match count, so "no, I want to die" and
+        "why shouldn't I kill myself" are not denials.
+        """
+        negation = self.lexicon.negation
+        for token in reversed(doc[:start]):
+            lemma = token.lemma_.lower()
+            if lemma in negation.words or token.lower_ in negation.words:
+                # "can't" and "couldn't" tell of not managing, not of denying:
+                # "I can't go a day without a drink", "I can't stop cutting".
+                before = doc[token.i - 1].lemma_.lower() if token.i > 0 else ""
+                return before not in negation.unable
+            if lemma not in negation.between and token.lower_ not in negation.between:
+                return False
+        return False
+
     def detect(self, text: str) -> Detection | None:
         canonical = self._canonical(text)
         if not canonical:
@@ -202,6 +242,7 @@ class CrisisDetector:
             hit
             for hit in hits
             if not any(hit[2] < e_end and e_start < hit[3] for _, _, e_start, e_end in excepted)
+            and not self._denied(doc, hit[2])
         ]
         if not hits:
             return None
