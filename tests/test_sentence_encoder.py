@@ -22,7 +22,7 @@ def test_vectors_are_unit_length_and_the_same_alone_or_in_a_batch() -> None:
     texts = ["I had a good day", "my sister and I argued about the wedding", "hi"]
     encoder = SentenceEncoder()
     together = encoder.encode(texts)
-    encoder._cache.clear()
+    encoder.forget()
     alone = np.vstack([encoder.encode([text]) for text in texts])
     assert together.shape == (3, DIMENSION)
     assert np.allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
@@ -62,4 +62,4 @@ def test_the_cache_keeps_only_the_newest_messages() -> None:
     manifest = dataclasses.replace(Manifest.load(), cache_size=2)
     encoder = SentenceEncoder(manifest)
     encoder.encode(["one", "two", "three"])
-    assert list(encoder._cache) == ["two", "three"]
+    assert encoder.cached == ["two", "three"]

@@ -26,7 +26,6 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import yaml
@@ -202,6 +201,15 @@ class SentenceEncoder:
                 self._remember(text, vector)
         return result
 
+    @property
+    def cached(self) -> list[str]:
+        """The texts whose vectors are in memory, the least recently used first."""
+        return list(self._cache)
+
+    def forget(self) -> None:
+        """Empties the cache (benchmarks time the forward pass itself)."""
+        self._cache.clear()
+
     def _remember(self, text: str, vector: np.ndarray) -> None:
         self._cache[text] = vector
         while len(self._cache) > self.manifest.cache_size:
@@ -230,10 +238,6 @@ def shared_encoder() -> SentenceEncoder:
     return SentenceEncoder()
 
 
-def describe(manifest: Manifest) -> dict[str, Any]:
-    return {"package": f"{manifest.package}=={manifest.version}", "files": sorted(manifest.sha256)}
-
-
 def main() -> int:
     """`make setup` runs this: the model files are there and are the recorded ones."""
     try:
@@ -242,10 +246,10 @@ def main() -> int:
         print(f"error: the sentence encoder cannot load: {error}", file=sys.stderr)
         return 1
     [vector] = encoder.encode(["checking the sentence encoder"])
-    info = describe(encoder.manifest)
+    manifest = encoder.manifest
     print(
-        f"Sentence encoder ready: {info['package']}, {len(info['files'])} files verified, "
-        f"{vector.shape[0]} dimensions"
+        f"Sentence encoder ready: {manifest.package}=={manifest.version}, "
+        f"{len(manifest.sha256)} files verified, {vector.shape[0]} dimensions"
     )
     return 0
 
