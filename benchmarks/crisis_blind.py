@@ -45,9 +45,18 @@ def main(path: str) -> None:
     agent = Agent.load(str(model))
     loop = asyncio.new_event_loop()
 
+    layers: Counter[str] = Counter()
+
     def crisis_category(text: str) -> str | None:
         result = loop.run_until_complete(agent.parse_message(text))
         return category_of((result.get("intent") or {}).get("name"))
+
+    def alarm_layer(text: str) -> str | None:
+        """Which layer made a non-crisis message a crisis, if one did."""
+        result = loop.run_until_complete(agent.parse_message(text))
+        if category_of((result.get("intent") or {}).get("name")) is None:
+            return None
+        return (result.get("crisis") or {}).get("layer") or "intent model"
 
     totals: Counter[str] = Counter()
     caught: Counter[str] = Counter()
@@ -58,7 +67,11 @@ def main(path: str) -> None:
         caught[category] += got is not None
         right[category] += got == category
     safe = safe_messages(content)
-    alarms = sum(crisis_category(text) is not None for text in safe)
+    for text in safe:
+        layer = alarm_layer(text)
+        if layer:
+            layers[layer] += 1
+    alarms = sum(layers.values())
 
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=PROJECT_ROOT
@@ -70,7 +83,9 @@ def main(path: str) -> None:
         f"({sum(caught.values()) / n:.1%})**; the category's own reply: {sum(right.values())}/{n} "
         f"({sum(right.values()) / n:.1%}).",
         f"Crisis reply on the non-crisis messages: **{alarms}/{len(safe)} "
-        f"({alarms / len(safe):.1%})**.\n",
+        f"({alarms / len(safe):.1%})**; by the layer that decided: "
+        + (", ".join(f"{layer} {n}" for layer, n in sorted(layers.items())) or "none")
+        + ".\n",
         "| category | messages | crisis reply | its own reply |",
         "|---|---|---|---|",
         *[
