@@ -19,11 +19,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import context
 from actions.context import db, in_thread
 from bot.crisis import category_of
+from bot.crisis.graded import NOT_SAFE_RESPONSE, category_of_check
 from bot.storage import crisis_events
 from bot.storage.crisis_events import NewCrisisEvent
 
 logger = logging.getLogger(__name__)
 WEBHOOK_TIMEOUT_S = 5
+CRISIS_REPLY_PREFIX = "utter_crisis_"
 
 
 def event_from(tracker: Tracker, kind: str, category: str) -> NewCrisisEvent:
@@ -81,6 +83,26 @@ async def store(new: NewCrisisEvent) -> None:
         await notify_clinic(new)
 
 
+def what_was_said(tracker: Tracker) -> tuple[str, str]:
+    """(kind, category) of the crisis reply this turn sent, read from the reply
+    itself: after "yes" to a check question the category is the question's, not
+    the message's (bot/policies/crisis_policy.py)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            break
+        name = event.get("name") if event.get("event") == "action" else None
+        if name == NOT_SAFE_RESPONSE:
+            return "not_safe", "immediate_danger"
+        if category_of_check(name):
+            return "uncertain", str(category_of_check(name))
+        if name and name.startswith(CRISIS_REPLY_PREFIX):
+            return "detected", name.removeprefix(CRISIS_REPLY_PREFIX)
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    if intent == "not_safe":
+        return "not_safe", "immediate_danger"
+    return "detected", category_of(intent) or "help"
+
+
 class ActionRecordCrisis(Action):
     def name(self) -> str:
         return "action_record_crisis"
@@ -88,11 +110,7 @@ class ActionRecordCrisis(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent == "not_safe":
-            await store(event_from(tracker, "not_safe", "immediate_danger"))
-        else:
-            await store(event_from(tracker, "detected", category_of(intent) or "help"))
+        await store(event_from(tracker, *what_was_said(tracker)))
         return []
 
 

@@ -4,9 +4,13 @@ A blind set (tests/data/crisis_blind*.yml) is written by a helper who saw no
 training data and no other set, before the change it measures, and is read by
 nobody. So this script never prints or writes a message of it: only counts, per
 category, appended to docs/crisis-blind.md. Run it by hand, once per set, at the
-end of the change (it is not part of `make eval` for that reason):
+end of the change (it is not part of `make eval` for that reason), with its
+output thrown away, since Rasa's debug log prints message texts:
 
-    .venv/bin/python -m benchmarks.crisis_blind tests/data/crisis_blind2.yml
+    .venv/bin/python -m benchmarks.crisis_blind tests/data/crisis_blind3.yml >/dev/null 2>&1
+
+Two-turn sequences are said in one conversation each, through the agent, so the
+last turn is read with the earlier one (bot/nlp/conversation_context.py).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+import uuid
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -21,6 +26,7 @@ from pathlib import Path
 import yaml
 
 from bot.crisis import category_of
+from bot.crisis.graded import CHECK_INTENT
 from bot.settings import PROJECT_ROOT, load_settings
 
 REPORT = PROJECT_ROOT / "docs" / "crisis-blind.md"
@@ -31,9 +37,33 @@ def crisis_messages(content: dict) -> list[tuple[str, str]]:
     return [(item["category"], item["text"]) for item in content.get("crisis", [])]
 
 
-def safe_messages(content: dict) -> list[str]:
+def safe_messages(content: dict) -> list[tuple[str, str]]:
+    """(kind, text) of the non-crisis messages; sets without kinds give "-"."""
     items = content.get("not_crisis") or content.get("hard_negatives") or []
-    return [item if isinstance(item, str) else item["text"] for item in items]
+    return [
+        ("-", item) if isinstance(item, str) else (item.get("kind", "-"), item["text"])
+        for item in items
+    ]
+
+
+def two_turn(content: dict) -> list[tuple[str, list[str]]]:
+    return [(item["category"], list(item["turns"])) for item in content.get("two_turn", [])]
+
+
+def reading(result: dict) -> tuple[str | None, str | None, str | None]:
+    """(category, level, layer) of a parse: level "high" for the crisis turn,
+    "uncertain" for the graded question, None for neither."""
+    intent = (result.get("intent") or {}).get("name")
+    decision = result.get("crisis") or {}
+    if category_of(intent):
+        return category_of(intent), "high", decision.get("layer") or "intent model"
+    if intent == CHECK_INTENT:
+        return decision.get("category"), "uncertain", decision.get("layer")
+    return None, None, None
+
+
+def percent(part: int, whole: int) -> str:
+    return f"{part}/{whole} ({part / whole:.1%})" if whole else "-"
 
 
 def main(path: str) -> None:
@@ -41,37 +71,51 @@ def main(path: str) -> None:
 
     blind = Path(path)
     content = yaml.safe_load(blind.read_text(encoding="utf-8"))
-    model = load_settings().model_path
-    agent = Agent.load(str(model))
+    agent = Agent.load(str(load_settings().model_path))
     loop = asyncio.new_event_loop()
 
-    layers: Counter[str] = Counter()
+    def parse(text: str) -> tuple[str | None, str | None, str | None]:
+        return reading(loop.run_until_complete(agent.parse_message(text)))
 
-    def crisis_category(text: str) -> str | None:
-        result = loop.run_until_complete(agent.parse_message(text))
-        return category_of((result.get("intent") or {}).get("name"))
-
-    def alarm_layer(text: str) -> str | None:
-        """Which layer made a non-crisis message a crisis, if one did."""
-        result = loop.run_until_complete(agent.parse_message(text))
-        if category_of((result.get("intent") or {}).get("name")) is None:
-            return None
-        return (result.get("crisis") or {}).get("layer") or "intent model"
+    def in_conversation(turns: list[str]) -> tuple[str | None, str | None, str | None]:
+        """The last turn's reading, with the earlier turns said first in one conversation."""
+        sender = f"blind-{uuid.uuid4().hex}"
+        for text in turns:
+            loop.run_until_complete(agent.handle_text(text, sender_id=sender))
+        tracker = loop.run_until_complete(agent.processor.get_tracker(sender))
+        return reading(tracker.latest_message.parse_data)
 
     totals: Counter[str] = Counter()
-    caught: Counter[str] = Counter()
+    shown: Counter[str] = Counter()
+    high: Counter[str] = Counter()
     right: Counter[str] = Counter()
+    layers: Counter[str] = Counter()
     for category, text in crisis_messages(content):
-        got = crisis_category(text)
+        got, level, layer = parse(text)
         totals[category] += 1
-        caught[category] += got is not None
+        shown[category] += level is not None
+        high[category] += level == "high"
         right[category] += got == category
+        layers[layer or "missed"] += 1
+    sequences = two_turn(content)
+    seq_shown = seq_high = seq_alone = 0
+    for _, turns in sequences:
+        _, level, _ = in_conversation(turns)
+        seq_shown += level is not None
+        seq_high += level == "high"
+        seq_alone += parse(turns[-1])[1] is not None
+    kinds: Counter[str] = Counter()
+    taken: Counter[str] = Counter()
+    asked: Counter[str] = Counter()
+    alarm_layers: Counter[str] = Counter()
     safe = safe_messages(content)
-    for text in safe:
-        layer = alarm_layer(text)
-        if layer:
-            layers[layer] += 1
-    alarms = sum(layers.values())
+    for kind, text in safe:
+        _, level, layer = parse(text)
+        kinds[kind] += 1
+        taken[kind] += level == "high"
+        asked[kind] += level == "uncertain"
+        if level:
+            alarm_layers[f"{layer} ({level})"] += 1
 
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=PROJECT_ROOT
@@ -79,20 +123,40 @@ def main(path: str) -> None:
     n = sum(totals.values())
     lines = [
         f"\n## {blind.name}, scored {date.today().isoformat()} at {commit}\n",
-        f"Crisis reply (any category) on crisis messages: **{sum(caught.values())}/{n} "
-        f"({sum(caught.values()) / n:.1%})**; the category's own reply: {sum(right.values())}/{n} "
-        f"({sum(right.values()) / n:.1%}).",
-        f"Crisis reply on the non-crisis messages: **{alarms}/{len(safe)} "
-        f"({alarms / len(safe):.1%})**; by the layer that decided: "
-        + (", ".join(f"{layer} {n}" for layer, n in sorted(layers.items())) or "none")
+        f"Crisis messages given the lines (crisis turn or graded question): "
+        f"**{percent(sum(shown.values()), n)}**; the full crisis turn: "
+        f"{percent(sum(high.values()), n)}; the category's own reply or question: "
+        f"{percent(sum(right.values()), n)}. By the deciding layer: "
+        + ", ".join(f"{layer} {k}" for layer, k in sorted(layers.items()))
+        + ".",
+    ]
+    if sequences:
+        lines.append(
+            f"Two-turn sequences, the last turn said in the conversation: lines shown "
+            f"**{percent(seq_shown, len(sequences))}**, the full crisis turn "
+            f"{percent(seq_high, len(sequences))}; the last turn alone: "
+            f"{percent(seq_alone, len(sequences))}."
+        )
+    lines += [
+        f"Non-crisis messages: the crisis turn **{percent(sum(taken.values()), len(safe))}**, "
+        f"the graded question **{percent(sum(asked.values()), len(safe))}**; by layer: "
+        + (", ".join(f"{layer} {k}" for layer, k in sorted(alarm_layers.items())) or "none")
         + ".\n",
-        "| category | messages | crisis reply | its own reply |",
-        "|---|---|---|---|",
+        "| category | messages | lines shown | crisis turn | its own |",
+        "|---|---|---|---|---|",
         *[
-            f"| {c} | {totals[c]} | {caught[c]} ({caught[c] / totals[c]:.0%}) | {right[c]} |"
+            f"| {c} | {totals[c]} | {shown[c]} ({shown[c] / totals[c]:.0%}) "
+            f"| {high[c]} | {right[c]} |"
             for c in sorted(totals)
         ],
     ]
+    if len(kinds) > 1:
+        lines += [
+            "",
+            "| non-crisis kind | messages | crisis turn | question |",
+            "|---|---|---|---|",
+            *[f"| {k} | {kinds[k]} | {taken[k]} | {asked[k]} |" for k in sorted(kinds)],
+        ]
     if not REPORT.exists():
         REPORT.write_text(
             "# Crisis detection on blind sets\n\nEach set was written by a helper who saw no "
@@ -102,7 +166,6 @@ def main(path: str) -> None:
         )
     with REPORT.open("a", encoding="utf-8") as report:
         report.write("\n".join(lines) + "\n")
-    print("\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -79,10 +79,12 @@ def main() -> None:
         f"Made by `make eval` on {date.today().isoformat()}. Each cell is recall on crisis "
         "messages / false-alarm rate on non-crisis messages. `lexicon` is the deterministic "
         "layer alone, `classifier` the trained model's crisis intents alone (at the "
-        f"configured threshold {limit}), `combined` what the assistant actually does.",
+        f"configured threshold {limit}), `combined` what the assistant actually does: "
+        "the crisis lines shown, by the full crisis turn or by the graded question "
+        "(bot/crisis/graded.py); `takeover` the full crisis turn alone.",
         "",
-        "| set | crisis | non-crisis | lexicon | classifier | combined |",
-        "|---|---|---|---|---|---|",
+        "| set | crisis | non-crisis | lexicon | classifier | combined | takeover |",
+        "|---|---|---|---|---|---|---|",
     ]
     details = []
     for name, (crisis, safe) in sets.items():

@@ -6,7 +6,9 @@ that Rasa's validator does not see:
   "why do you ask?" sends `utter_why_<slot>` for the slot a form is asking;
 - the response selector (bot/nlp/topic_classifier.py) picks `utter_faq/<topic>`
   for the retrieval intent `faq`
-  (the answers from content/psychoeducation/).
+  (the answers from content/psychoeducation/);
+- the crisis policy (bot/policies/crisis_policy.py) sends the graded response's
+  question and follow-ups (bot/crisis/graded.py), which no rule can express.
 
 Rasa warns that those responses are "not used in any story or rule", which
 would fail the build for correct data. Everything else is Rasa's own check.
@@ -17,6 +19,7 @@ from __future__ import annotations
 import re
 import sys
 
+from bot.crisis.graded import DENIED_RESPONSE, UNCLEAR_RESPONSE, category_of_check
 from bot.domain_build import build_domain
 from bot.settings import PROJECT_ROOT, load_settings
 
@@ -56,8 +59,15 @@ def main() -> None:
             for name in self.domain.utterances_for_response
             if name.split("/")[0].removeprefix("utter_") in self.domain.retrieval_intents
         }
+        graded = {
+            name
+            for name in self.domain.utterances_for_response
+            if category_of_check(name) or name in (DENIED_RESPONSE, UNCLEAR_RESPONSE)
+        }
         fine = True
-        unused = set(self.domain.utterances_for_response) - used - asked_by_forms - selected
+        unused = (
+            set(self.domain.utterances_for_response) - used - asked_by_forms - selected - graded
+        )
         for utterance in sorted(unused - responses_sent_by_actions()):
             rasa.shared.utils.io.raise_warning(
                 f"The utterance '{utterance}' is not used in any story, rule, form or action."

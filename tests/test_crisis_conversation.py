@@ -58,7 +58,11 @@ def test_one_denial_does_not_close_it_and_a_retraction_is_recorded(
     assistant.say("deny", "hello")
     assistant.say("deny", "i've been cutting again")
     replies = texts(assistant.say("deny", "no"))
-    assert replies[0].startswith("If you are in danger right now, call 911 now.")
+    # The emergency number leads, the safety plan is offered, and nothing asks
+    # "Are you safe right now?" a second time.
+    assert replies[0].startswith("Please call 911 now.")
+    assert "safety plan" in replies[0]
+    assert not any("Are you safe" in reply for reply in replies)
     replies = texts(assistant.say("deny", "you misunderstood me, I'm fine"))
     assert "I'll keep a note" in replies[0]
     assert crisis_rows(assistant, "deny") == [
@@ -138,3 +142,80 @@ def post(url: str, sender: str, message: str) -> list[dict]:
 
 def test_the_default_locale_is_the_us() -> None:
     assert load_locale("US").emergency == "911"
+
+
+# Messages that the trained layers read as possible, not clear, risk: one by a
+# lexicon match the classifier dismisses, one by the intent model alone. Checked
+# by test_the_graded_messages_are_read_as_meant, so a retrained model that reads
+# them otherwise fails there, plainly, rather than inside a conversation.
+UNSURE_BY_LEXICON = "i feel like such a burden to everyone lately"
+UNSURE_BY_INTENT = "sometimes i wish i could just disappear"
+SUICIDE_QUESTION = "Are you having thoughts of ending your life?"
+
+
+def test_the_graded_messages_are_read_as_meant(parse) -> None:
+    for text, layer in ((UNSURE_BY_LEXICON, "lexicon"), (UNSURE_BY_INTENT, "intent model")):
+        result = parse(text)
+        assert result["intent"]["name"] == "risk_check", text
+        assert (result["crisis"]["category"], result["crisis"]["layer"]) == ("suicide", layer)
+
+
+def question_in(replies: list[str]) -> str:
+    [question] = [reply for reply in replies if SUICIDE_QUESTION in reply]
+    return question
+
+
+@pytest.mark.server
+def test_not_sure_asks_and_yes_gets_the_full_crisis_turn(assistant: LocalAssistant) -> None:
+    assistant.say("graded-yes", "hi")
+    replies = texts(assistant.say("graded-yes", UNSURE_BY_LEXICON))
+    assert f"• {LIFELINE}" in question_in(replies)
+    assert not any("Are you safe right now?" in reply for reply in replies)
+    replies = texts(assistant.say("graded-yes", "yes"))
+    assert replies[0].splitlines()[1].startswith(f"• {LIFELINE}")
+    assert replies[-1] == "Are you safe right now?"
+    assert crisis_rows(assistant, "graded-yes") == [
+        ("uncertain", "suicide"),
+        ("detected", "suicide"),
+    ]
+
+
+@pytest.mark.server
+def test_not_sure_inside_a_form_and_no_carries_on_with_the_form(
+    assistant: LocalAssistant,
+) -> None:
+    sender = "graded-form"
+    assistant.say(sender, "hi")
+    replies = texts(assistant.say(sender, "can we make my safety plan"))
+    assert replies[-1].startswith("1 of 6.")
+    assistant.say(sender, "when I stop answering my phone")
+    question_in(texts(assistant.say(sender, UNSURE_BY_INTENT)))
+    replies = texts(assistant.say(sender, "no"))
+    assert replies[0].startswith("Thank you for telling me.")
+    # The form asks its question again; neither the message nor the "no" is an answer.
+    assert replies[-1].startswith("2 of 6.")
+    tracker = assistant.tracker(sender)
+    assert tracker["active_loop"]["name"] == "safety_plan_form"
+    assert tracker["slots"]["sp_warning_signs"] == "when I stop answering my phone"
+    assert tracker["slots"]["sp_coping"] is None
+    assert crisis_rows(assistant, sender) == [("uncertain", "suicide")]
+    replies = texts(assistant.say(sender, "I go for a walk"))
+    assert replies[-1].startswith("3 of 6.")
+
+
+@pytest.mark.server
+def test_each_message_is_read_after_the_previous_ones_but_a_crisis_only_once(
+    assistant: LocalAssistant,
+) -> None:
+    sender = "two-turn"
+    assistant.say(sender, "my brother died in march")
+    assistant.say(sender, "i miss him so much")
+    risk = assistant.tracker(sender)["latest_message"]["risk"]
+    # The earlier message reached the risk layer with this one.
+    assert 0.0 <= risk["context"]["earlier_probability"] <= 1.0
+    replies = texts(assistant.say(sender, "i want to die"))
+    assert any(LIFELINE in reply for reply in replies)
+    # The crisis message is not read again with the next one.
+    assistant.say(sender, "yes i'm safe")
+    assert "context" not in assistant.tracker(sender)["latest_message"]["risk"]
+    assert crisis_rows(assistant, sender) == [("detected", "suicide")]

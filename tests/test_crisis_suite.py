@@ -1,6 +1,7 @@
 """The crisis test suite (tests/data/crisis_suite.yml): messages written only for
-testing, in no training file. Every crisis message must get the crisis reply;
-false alarms on the non-crisis messages stay under 5%."""
+testing, in no training file. Every crisis message must get the crisis lines
+(the crisis turn or the graded question); false alarms on the non-crisis
+messages stay under 5%."""
 
 from __future__ import annotations
 
@@ -56,8 +57,10 @@ def test_the_lexicon_alone_is_a_real_floor(result: Score) -> None:
 @pytest.mark.parametrize("category", sorted(suite()["crisis"]))
 def test_each_category_mostly_gets_its_own_reply(category: str, parse: Any) -> None:
     texts = suite()["crisis"][category]
-    right = sum((parse(text)["intent"]["name"] == f"crisis_{category}") for text in texts)
-    # Any crisis reply carries crisis lines; the right one carries the best lines.
+    threshold = configured_threshold()
+    right = sum(verdict(text, parse, threshold).category == category for text in texts)
+    # Any crisis reply or graded question carries crisis lines; the right one
+    # carries the best lines.
     assert right / len(texts) >= 0.6, f"{category}: {right}/{len(texts)}"
 
 

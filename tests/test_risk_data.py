@@ -75,3 +75,19 @@ def test_no_test_message_is_a_training_example(name: str) -> None:
     tests = yaml.safe_load((PROJECT_ROOT / "tests" / "data" / name).read_text(encoding="utf-8"))
     overlap = sum(key(text) in training for text in _texts(tests))
     assert overlap == 0, f"{overlap} messages of {name} are also in data/risk/"
+
+
+def test_sequences_are_learned_read_together_and_checked(tmp_path: Path) -> None:
+    from bot.crisis.risk_data import RiskDataError, load, read_together
+
+    (tmp_path / "seq.yml").write_text(
+        "risk_sequences:\n  - label: suicide\n"
+        '    turns: ["my gran died", "i want to be with her"]\n',
+        encoding="utf-8",
+    )
+    assert load(tmp_path) == [(read_together(["my gran died", "i want to be with her"]), "suicide")]
+    (tmp_path / "seq.yml").write_text(
+        'risk_sequences:\n  - label: suicide\n    turns: ["only one"]\n', encoding="utf-8"
+    )
+    with pytest.raises(RiskDataError, match="two or more"):
+        load(tmp_path)

@@ -62,6 +62,15 @@ def test_a_crisis_reply_goes_first_and_the_disclosure_it_repeats_is_dropped(
     assert recording.sent == [CRISIS["text"], ARE_YOU_SAFE["text"]]
 
 
+def test_the_graded_question_goes_first_and_the_disclosure_follows_it() -> None:
+    check = {
+        "text": "Are you having thoughts...? • 988",
+        "utter_action": "utter_risk_check_suicide",
+    }
+    recording, _ = run_turn(DISCLOSURE, check)
+    assert recording.sent == [check["text"], DISCLOSURE["text"]]
+
+
 def test_any_other_first_turn_opens_with_the_disclosure() -> None:
     recording, _ = run_turn(DISCLOSURE, GREETING, FROM_AN_ACTION)
     assert recording.sent == [DISCLOSURE["text"], GREETING["text"], FROM_AN_ACTION["text"]]

@@ -258,14 +258,20 @@ def guarded(
 
 async def agent_crisis_reply(text: str) -> dict[str, Any] | None:
     """The crisis reply for `text` from the running Rasa agent's own NLU and domain
-    (the same layers and words as a normal turn), or None when it is no crisis."""
+    (the same layers and words as a normal turn), or None when it is no crisis.
+    A message the layers are not sure of gets its category's full reply here: a
+    failed turn cannot carry the question and its answer."""
     from sanic import Sanic
 
     from bot.crisis import category_of
+    from bot.crisis.graded import CHECK_INTENT
 
     agent = Sanic.get_app().ctx.agent
     parsed = await agent.parse_message(text)
-    category = category_of((parsed.get("intent") or {}).get("name"))
+    intent = (parsed.get("intent") or {}).get("name")
+    category = category_of(intent)
+    if category is None and intent == CHECK_INTENT:
+        category = (parsed.get("crisis") or {}).get("category")
     if category is None:
         return None
     name = f"utter_crisis_{category}"

@@ -23,6 +23,8 @@ from typing import Any
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
+from bot.crisis.graded import CHECK_PREFIX
+
 logger = logging.getLogger(__name__)
 
 DISCLOSURES = frozenset({"utter_disclosure", "utter_disclosure_faq"})
@@ -65,10 +67,15 @@ class CrisisFirst(OutputChannel):
             return
         held, self._held = self._held, None
         is_crisis = name.startswith(CRISIS_REPLY_PREFIX)
-        if held is not None and not is_crisis:
+        # The graded question (bot/crisis/graded.py) carries the lines but not the
+        # disclosure: it goes first, and the disclosure after it.
+        is_check = name.startswith(CHECK_PREFIX)
+        if held is not None and not (is_crisis or is_check):
             await self.inner.send_response(*held)
         await self.inner.send_response(recipient_id, message)
-        self.crisis_sent = self.crisis_sent or is_crisis
+        if held is not None and is_check:
+            await self.inner.send_response(*held)
+        self.crisis_sent = self.crisis_sent or is_crisis or is_check
 
     async def end_turn(self) -> None:
         """Sends a disclosure nothing followed, then stops holding anything."""

@@ -15,9 +15,12 @@ from typing import Any
 import yaml
 
 from bot.crisis import category_of
+from bot.crisis.graded import CHECK_INTENT
 from bot.settings import PROJECT_ROOT
 
-LAYERS = ("lexicon", "classifier", "combined")
+# "combined": the crisis lines were shown, by the full crisis turn or by the
+# graded question (bot/crisis/graded.py); "takeover": the full crisis turn.
+LAYERS = ("lexicon", "classifier", "combined", "takeover")
 
 
 @dataclass
@@ -27,6 +30,7 @@ class Verdict:
     classifier: bool
     combined: bool
     category: str | None
+    takeover: bool = False
 
 
 @dataclass
@@ -58,13 +62,15 @@ def verdict(text: str, parse: Callable[[str], dict[str, Any]], threshold: float)
     # so the lexicon's view is read from its decision instead of matching again.
     decision = result.get("crisis") or {}
     intent = (result.get("intent") or {}).get("name")
-    category = category_of(intent)
+    high = category_of(intent)
+    category = high or (decision.get("category") if intent == CHECK_INTENT else None)
     return Verdict(
         text=text,
         lexicon=decision.get("layer") == "lexicon",
         classifier=bool(decision) and decision.get("classifier_confidence", 0.0) >= threshold,
         combined=category is not None,
         category=category,
+        takeover=high is not None,
     )
 
 

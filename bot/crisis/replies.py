@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from bot.crisis import CATEGORIES, HELP
+from bot.crisis.graded import graded_responses, validate_check
 from bot.crisis.lines import CrisisLinesError, Locale
 from bot.settings import PROJECT_ROOT
 
@@ -41,6 +42,7 @@ def load_wording(path: Path = REPLIES_FILE) -> dict[str, Any]:
             raise CrisisLinesError(f"{path}: '{key}' is missing")
     if "{number}" not in wording["emergency"] or "{number}" not in wording["emergency_first"]:
         raise CrisisLinesError(f"{path}: the emergency sentences must contain {{number}}")
+    validate_check(wording, str(path))
     return wording
 
 
@@ -69,8 +71,14 @@ def crisis_reply(
 def crisis_responses(
     locale: Locale, wording: dict[str, Any], oncall: OnCall | None = None
 ) -> dict[str, list[dict[str, Any]]]:
-    """Domain responses for every category, one variant each."""
-    return {
+    """Domain responses for every category, one variant each, and those of the
+    graded response (bot/crisis/graded.py)."""
+    responses = {
         f"utter_crisis_{category}": [{"text": crisis_reply(category, locale, wording, oncall)}]
         for category in (*CATEGORIES, HELP)
     }
+    emergency = wording["emergency"].format(number=locale.emergency)
+    oncall_line = (
+        wording["oncall"].format(name=oncall.name, number=oncall.number) if oncall else None
+    )
+    return {**responses, **graded_responses(locale, wording, emergency, oncall_line)}

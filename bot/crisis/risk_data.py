@@ -6,9 +6,15 @@ with far more ways of saying it: crisis messages by category and look-alikes
 that are not a crisis. They were written by helpers who saw only the category
 definitions, never the test sets (see each file's header).
 
+A file may also hold `risk_sequences`: consecutive messages of one client whose
+risk shows only when they are read together (a bereavement, then wanting to "be
+with" the person). Each is learned as its messages joined by `read_together`,
+which is how the classifier reads a message after the client's previous ones at
+run time (bot/nlp/conversation_context.py).
+
 Rasa reads every file under data/ but leaves these alone: it takes a YAML file
 only when it has an `nlu`, `stories`, `rules` or domain key, and these have
-`risk_examples` alone. A clinic can add examples here without touching Python;
+`risk_examples` or `risk_sequences` alone. A clinic can add examples here without touching Python;
 load() refuses a file it cannot use, with the file and the reason.
 """
 
@@ -24,6 +30,7 @@ from bot.settings import PROJECT_ROOT
 
 RISK_DATA = PROJECT_ROOT / "data" / "risk"
 KEY = "risk_examples"
+SEQUENCES_KEY = "risk_sequences"
 NO_RISK = "none"
 LABELS: tuple[str, ...] = (*CATEGORIES, NO_RISK)
 
@@ -36,15 +43,44 @@ def files(directory: Path = RISK_DATA) -> list[Path]:
     return sorted(directory.glob("*.yml"))
 
 
+def read_together(messages: list[str]) -> str:
+    """Consecutive messages as the classifier reads them: oldest first, one text."""
+    return " ".join(message.strip() for message in messages)
+
+
+def _sequences(path: Path, items: object) -> dict[str, list[str]]:
+    """`risk_sequences` as texts by label, each sequence read together."""
+    if not isinstance(items, list):
+        raise RiskDataError(f"{path}: '{SEQUENCES_KEY}' must be a list")
+    by_label: dict[str, list[str]] = {}
+    for item in items:
+        turns = item.get("turns") if isinstance(item, dict) else None
+        if (
+            not isinstance(turns, list)
+            or len(turns) < 2
+            or not all(isinstance(turn, str) and turn.strip() for turn in turns)
+        ):
+            raise RiskDataError(f"{path}: a sequence needs 'turns', two or more messages: {item!r}")
+        by_label.setdefault(str(item.get("label")), []).append(read_together(turns))
+    return by_label
+
+
 def load(directory: Path = RISK_DATA) -> list[tuple[str, str]]:
     """Every (text, label) pair, in file order; label is a crisis category or "none"."""
     examples: list[tuple[str, str]] = []
     seen: dict[str, tuple[str, Path]] = {}
     for path in files(directory):
         content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        if not isinstance(content, dict) or not isinstance(content.get(KEY), dict):
-            raise RiskDataError(f"{path}: expected a mapping under '{KEY}'")
-        for label, texts in content[KEY].items():
+        if not isinstance(content, dict) or not (
+            isinstance(content.get(KEY), dict) or SEQUENCES_KEY in content
+        ):
+            raise RiskDataError(
+                f"{path}: expected a mapping under '{KEY}' or a list under '{SEQUENCES_KEY}'"
+            )
+        labelled = dict(content.get(KEY) or {})
+        for label, texts in _sequences(path, content.get(SEQUENCES_KEY) or []).items():
+            labelled[label] = [*(labelled.get(label) or []), *texts]
+        for label, texts in labelled.items():
             if label not in LABELS:
                 raise RiskDataError(f"{path}: '{label}' is not one of {', '.join(LABELS)}")
             if not isinstance(texts, list):
@@ -75,4 +111,15 @@ def fingerprint(directory: Path = RISK_DATA) -> str:
     return digest.hexdigest()
 
 
-__all__ = ["KEY", "LABELS", "NO_RISK", "RISK_DATA", "RiskDataError", "files", "fingerprint", "load"]
+__all__ = [
+    "KEY",
+    "LABELS",
+    "NO_RISK",
+    "RISK_DATA",
+    "SEQUENCES_KEY",
+    "RiskDataError",
+    "files",
+    "fingerprint",
+    "load",
+    "read_together",
+]

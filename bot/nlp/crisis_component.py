@@ -1,13 +1,25 @@
 """The crisis layer of the NLU pipeline; it runs last, after the FallbackClassifier.
 
-Two layers decide, and either is enough:
+Two layers decide, and either is enough for a reply with the crisis lines:
   1. the deterministic detector (bot/crisis/detector.py, lexicon in content/),
   2. the trained risk classifier (bot/nlp/risk_classifier.py): a probability of
-     risk at or above `classifier_threshold`. This layer decides after the
-     FallbackClassifier, so an unsure crisis message never stays `nlu_fallback`.
-A crisis intent from DIET that neither layer confirms becomes `nlu_fallback`.
-The message's intent becomes `crisis_<category>` and the decision is kept in
-the parse data under "crisis" (layer, phrase), which the actions record.
+     risk at or above `classifier_threshold` for the message alone or, when it is
+     below, at or above `context_threshold` for the message read after the
+     client's previous two messages ("context"; always the graded question).
+     This layer decides after the FallbackClassifier, so an unsure
+     crisis message never stays `nlu_fallback`.
+The response is graded ("level" in the decision):
+  - high: the intent becomes `crisis_<category>` and the fixed crisis turn follows;
+    a lexicon match that the classifier does not dismiss (probability at least
+    `lexicon_confirm`), or a classifier probability at or above `high_threshold`;
+  - uncertain: the intent becomes `risk_check` and the client is asked a direct
+    question for the category, with the lines under it (bot/crisis/graded.py):
+    a classifier probability between the two thresholds, a lexicon match the
+    classifier dismisses, or a crisis intent from DIET that neither layer confirms
+    and the classifier does not dismiss.
+    Nothing that may be a crisis is passed over in silence.
+The decision is kept in the parse data under "crisis" (category, level, layer,
+phrase), which the policy and the actions read.
 """
 
 from __future__ import annotations
@@ -31,6 +43,8 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.crisis import CATEGORIES, HELP, category_of, intent_for
 from bot.crisis.detector import CrisisDetector
+from bot.crisis.graded import CHECK_INTENT
+from bot.nlp.conversation_context import install as install_context
 from bot.nlp.risk_classifier import RISK_KEY, RiskClassifier
 
 CRISIS_KEY = "crisis"
@@ -44,10 +58,27 @@ class CrisisClassifier(GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"classifier_threshold": 0.5}
+        return {
+            "classifier_threshold": 0.5,
+            "high_threshold": 0.8,
+            "lexicon_confirm": 0.1,
+            "context_threshold": 0.8,
+        }
 
     def __init__(self, config: dict[str, Any], detector: CrisisDetector) -> None:
         self.threshold = float(config["classifier_threshold"])
+        self.high_threshold = float(config["high_threshold"])
+        self.lexicon_confirm = float(config["lexicon_confirm"])
+        self.context_threshold = float(config["context_threshold"])
+        if not 0.0 <= self.lexicon_confirm <= self.threshold <= self.high_threshold <= 1.0:
+            raise ValueError(
+                "CrisisClassifier: need 0 <= lexicon_confirm <= classifier_threshold "
+                "<= high_threshold <= 1"
+            )
+        if not self.threshold <= self.context_threshold <= 1.0:
+            raise ValueError(
+                "CrisisClassifier: need classifier_threshold <= context_threshold <= 1"
+            )
         self.detector = detector
 
     @classmethod
@@ -60,6 +91,9 @@ class CrisisClassifier(GraphComponent):
     ) -> CrisisClassifier:
         # The lexicon is read when the model loads, so a clinician's edit takes
         # effect on restart without retraining.
+        # Risk is read in context: the processor hands the NLU the client's
+        # previous messages (bot/nlp/conversation_context.py).
+        install_context()
         return cls(config, CrisisDetector.load())
 
     def decide(self, text: str, risk: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -74,20 +108,46 @@ class CrisisClassifier(GraphComponent):
             "classifier_confidence": float(risk.get("probability", 0.0)),
         }
         detection = self.detector.detect(text)
+        probability = views["classifier_confidence"]
         if detection:
+            # Asking for help outright is never questioned back.
+            dismissed = detection.category != HELP and probability < self.lexicon_confirm
             return {
                 "category": detection.category,
+                "level": "uncertain" if dismissed else "high",
                 "layer": "lexicon",
                 "phrase": detection.phrase,
                 "confidence": 1.0,
                 **views,
             }
-        if views["classifier_category"] and views["classifier_confidence"] >= self.threshold:
+        if views["classifier_category"] and probability >= self.threshold:
             return {
                 "category": views["classifier_category"],
+                "level": "high" if probability >= self.high_threshold else "uncertain",
                 "layer": "classifier",
                 "phrase": None,
-                "confidence": views["classifier_confidence"],
+                "confidence": probability,
+                **views,
+            }
+        context = risk.get("context") or {}
+        together = float(context.get("probability", 0.0))
+        # Read together with the client's previous messages. Only when those alone
+        # stay below the threshold: an earlier message never fires twice. Short
+        # answers inside a form read together sound like a story ("last saturday",
+        # "at her flat", "she said I never visit and I walked out": 0.53 abuse), so
+        # the bar is higher, and what context alone finds is asked about, never
+        # taken over.
+        if (
+            context.get("category")
+            and together >= self.context_threshold
+            and float(context.get("earlier_probability", 1.0)) < self.threshold
+        ):
+            return {
+                "category": context["category"],
+                "level": "uncertain",
+                "layer": "context",
+                "phrase": None,
+                "confidence": together,
                 **views,
             }
         return None
@@ -101,31 +161,51 @@ class CrisisClassifier(GraphComponent):
             decision = self.decide(text, message.get(RISK_KEY))
             if decision:
                 self._apply(message, decision)
-            elif category_of((message.get(INTENT) or {}).get(INTENT_NAME_KEY)) in CATEGORIES:
-                self._unsure(message)
+            else:
+                self._unconfirmed(message)
         return messages
 
-    @staticmethod
-    def _unsure(message: Message) -> None:
-        """DIET alone named a risk category that neither layer confirms: on text
-        unlike its training data DIET's confidence can land anywhere. Saying "I did
-        not understand" (with the help button in the menu) beats a false alarm."""
+    def _unconfirmed(self, message: Message) -> None:
+        """DIET alone named a crisis intent that neither layer confirms. On text
+        unlike its training data DIET's confidence can land anywhere, so this is
+        not enough for the crisis turn, but it is enough to ask, unless the risk
+        classifier dismisses it too (below `lexicon_confirm`: "I'm not suicidal,
+        just exhausted"). Then, and for "help", which has no question to ask, the
+        message becomes `nlu_fallback` ("I did not understand", with the help
+        button in the menu). Other intents stay."""
         intent = message.get(INTENT) or {}
-        message.set(
-            INTENT,
+        category = category_of(intent.get(INTENT_NAME_KEY))
+        risk = message.get(RISK_KEY) or {}
+        dismissed = float(risk.get("probability", 0.0)) < self.lexicon_confirm
+        if category == HELP or (category in CATEGORIES and dismissed):
+            message.set(
+                INTENT,
+                {
+                    INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME,
+                    PREDICTED_CONFIDENCE_KEY: intent.get(PREDICTED_CONFIDENCE_KEY, 0.0),
+                },
+                add_to_output=True,
+            )
+            return
+        if category not in CATEGORIES:
+            return
+        self._apply(
+            message,
             {
-                INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME,
-                PREDICTED_CONFIDENCE_KEY: intent.get(PREDICTED_CONFIDENCE_KEY, 0.0),
+                "category": category,
+                "level": "uncertain",
+                "layer": "intent model",
+                "phrase": None,
+                "confidence": float(intent.get(PREDICTED_CONFIDENCE_KEY, 0.0)),
+                "classifier_category": risk.get("category"),
+                "classifier_confidence": float(risk.get("probability", 0.0)),
             },
-            add_to_output=True,
         )
 
     @staticmethod
     def _apply(message: Message, decision: dict[str, Any]) -> None:
-        intent = {
-            INTENT_NAME_KEY: intent_for(decision["category"]),
-            PREDICTED_CONFIDENCE_KEY: decision["confidence"],
-        }
+        name = intent_for(decision["category"]) if decision["level"] == "high" else CHECK_INTENT
+        intent = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: decision["confidence"]}
         ranking = [
             entry
             for entry in message.get(INTENT_RANKING_KEY) or []

@@ -31,6 +31,7 @@ from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
 from bot.crisis import CATEGORIES, category_of, risk_data
+from bot.nlp.conversation_context import context_of
 from bot.nlp.linear_text import LinearTextComponent, column_major, prepared, text_features
 from bot.nlp.sentence_encoder import MANIFEST, shared_encoder
 
@@ -122,13 +123,27 @@ class RiskClassifier(LinearTextComponent):
         for message in messages:
             text = message.get(TEXT) or ""
             if text and not text.startswith("/"):
-                message.set(RISK_KEY, self.assess(text), add_to_output=True)
+                risk = self.assess(text, context_of(message))
+                message.set(RISK_KEY, risk, add_to_output=True)
         return messages
 
-    def assess(self, text: str) -> dict[str, Any]:
+    def assess(self, text: str, earlier: list[str] | None = None) -> dict[str, Any]:
+        """The message's risk; with earlier messages (bot/nlp/conversation_context.py)
+        also under "context": the risk of them and the message read together, and
+        of them alone ("earlier_probability"), in one batch."""
         assert self.model is not None
-        [probabilities] = self.model.predict_proba([text])
-        return assessment(self.model.classes_, probabilities)
+        if not earlier:
+            [probabilities] = self.model.predict_proba([text])
+            return assessment(self.model.classes_, probabilities)
+        before = risk_data.read_together(earlier)
+        together_text = risk_data.read_together([*earlier, text])
+        alone, before_only, together = self.model.predict_proba([text, before, together_text])
+        risk = assessment(self.model.classes_, alone)
+        risk["context"] = {
+            **assessment(self.model.classes_, together),
+            "earlier_probability": assessment(self.model.classes_, before_only)["probability"],
+        }
+        return risk
 
 
 __all__ = ["RISK_KEY", "RiskClassifier", "RiskModel", "assessment", "label_of", "training_examples"]

@@ -25,7 +25,8 @@ class NewCrisisEvent:
     confidence: float | None = None
 
 
-KINDS = ("detected", "not_safe", "retraction")
+# "uncertain": the assistant was not sure and asked (bot/crisis/graded.py).
+KINDS = ("detected", "uncertain", "not_safe", "retraction")
 
 
 def record(db: Database, new: NewCrisisEvent, now: datetime | None = None) -> bool:
