@@ -18,14 +18,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import context
 from actions.context import db, in_thread
-from bot.crisis import category_of
+from bot.crisis import category_of, category_of_reply
 from bot.crisis.graded import NOT_SAFE_RESPONSE, category_of_check
 from bot.storage import crisis_events
 from bot.storage.crisis_events import NewCrisisEvent
 
 logger = logging.getLogger(__name__)
 WEBHOOK_TIMEOUT_S = 5
-CRISIS_REPLY_PREFIX = "utter_crisis_"
 
 
 def event_from(tracker: Tracker, kind: str, category: str) -> NewCrisisEvent:
@@ -93,10 +92,10 @@ def what_was_said(tracker: Tracker) -> tuple[str, str]:
         name = event.get("name") if event.get("event") == "action" else None
         if name == NOT_SAFE_RESPONSE:
             return "not_safe", "immediate_danger"
-        if category_of_check(name):
-            return "uncertain", str(category_of_check(name))
-        if name and name.startswith(CRISIS_REPLY_PREFIX):
-            return "detected", name.removeprefix(CRISIS_REPLY_PREFIX)
+        if asked := category_of_check(name):
+            return "uncertain", asked
+        if answered := category_of_reply(name):
+            return "detected", answered
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     if intent == "not_safe":
         return "not_safe", "immediate_danger"

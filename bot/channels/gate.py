@@ -263,7 +263,7 @@ async def agent_crisis_reply(text: str) -> dict[str, Any] | None:
     failed turn cannot carry the question and its answer."""
     from sanic import Sanic
 
-    from bot.crisis import category_of
+    from bot.crisis import category_of, reply_for
     from bot.crisis.graded import CHECK_INTENT
 
     agent = Sanic.get_app().ctx.agent
@@ -274,6 +274,6 @@ async def agent_crisis_reply(text: str) -> dict[str, Any] | None:
         category = (parsed.get("crisis") or {}).get("category")
     if category is None:
         return None
-    name = f"utter_crisis_{category}"
+    name = reply_for(category)
     responses = agent.domain.responses.get(name) or []
     return {"text": responses[0]["text"], "utter_action": name} if responses else None

@@ -27,6 +27,21 @@ def intent_for(category: str) -> str:
     return INTENT_PREFIX + category
 
 
+# The reply for a category is the domain response utter_crisis_<category>.
+REPLY_PREFIX = "utter_crisis_"
+
+
+def reply_for(category: str) -> str:
+    return REPLY_PREFIX + category
+
+
+def category_of_reply(response: str | None) -> str | None:
+    """The category an `utter_crisis_<category>` response answers, else None."""
+    if not response or not response.startswith(REPLY_PREFIX):
+        return None
+    return response[len(REPLY_PREFIX) :]
+
+
 def category_of(intent: str | None) -> str | None:
     """The crisis category an intent stands for, or None for any other intent."""
     if not intent or not intent.startswith(INTENT_PREFIX):

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from bot.crisis import CATEGORIES, HELP
+from bot.crisis import CATEGORIES, HELP, reply_for
 from bot.crisis.graded import graded_responses, validate_check
 from bot.crisis.lines import CrisisLinesError, Locale
 from bot.settings import PROJECT_ROOT
@@ -74,7 +74,7 @@ def crisis_responses(
     """Domain responses for every category, one variant each, and those of the
     graded response (bot/crisis/graded.py)."""
     responses = {
-        f"utter_crisis_{category}": [{"text": crisis_reply(category, locale, wording, oncall)}]
+        reply_for(category): [{"text": crisis_reply(category, locale, wording, oncall)}]
         for category in (*CATEGORIES, HELP)
     }
     emergency = wording["emergency"].format(number=locale.emergency)

@@ -42,7 +42,7 @@ from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, UserUtter
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.crisis import category_of
+from bot.crisis import category_of, reply_for
 from bot.crisis.graded import (
     CHECK_INTENT,
     CONFIRMED_INTENT,
@@ -61,25 +61,26 @@ CHECK_IN = "utter_check_safe"
 NOT_SAFE_INTENT = "not_safe"
 
 
+def _turn(reply: str, form_active: bool, *rest: str) -> list[str]:
+    """`reply`, then an open form stopped, the record, then `rest`."""
+    stop = [ACTION_DEACTIVATE_LOOP_NAME] if form_active else []
+    return [reply, *stop, RECORD_ACTION, *rest]
+
+
 def crisis_turn(category: str, form_active: bool) -> list[str]:
     """The actions that answer a crisis message, in order."""
-    steps = [f"utter_crisis_{category}"]
-    if form_active:
-        steps.append(ACTION_DEACTIVATE_LOOP_NAME)
-    return [*steps, RECORD_ACTION, CHECK_IN, ACTION_LISTEN_NAME]
+    return _turn(reply_for(category), form_active, CHECK_IN, ACTION_LISTEN_NAME)
 
 
 def check_turn(category: str, form_active: bool) -> list[str]:
     """The actions that answer an uncertain message, in order."""
-    steps = [check_response(category)]
-    if form_active:
-        steps.append(ACTION_DEACTIVATE_LOOP_NAME)
-    return [*steps, RECORD_ACTION, ACTION_LISTEN_NAME]
+    return _turn(check_response(category), form_active, ACTION_LISTEN_NAME)
 
 
-def _last_user_index(events: list[Event], before: int | None = None) -> int | None:
-    end = len(events) if before is None else before
-    return next((i for i in range(end - 1, -1, -1) if isinstance(events[i], UserUttered)), None)
+def _last_user_index(events: list[Event]) -> int | None:
+    return next(
+        (i for i in range(len(events) - 1, -1, -1) if isinstance(events[i], UserUttered)), None
+    )
 
 
 # Steps of a turn that say nothing to the client.
@@ -121,12 +122,8 @@ class CrisisTurns:
     def load(cls) -> CrisisTurns:
         return cls(AnswerReader(load_wording()["check"]["answers"]))
 
-    def steps(self, tracker: DialogueStateTracker, form_was_active: bool) -> list[str]:
-        """The whole turn that answers the client's last message ([] for none)."""
-        events = list(tracker.events)
-        user_index = _last_user_index(events)
-        if user_index is None:
-            return []
+    def steps(self, events: list[Event], user_index: int, form_was_active: bool) -> list[str]:
+        """The whole turn that answers the client's message at `user_index` ([] for none)."""
         message = events[user_index]
         category = category_of(message.intent_name)
         if category is not None:
@@ -167,7 +164,7 @@ class CrisisTurns:
         form_was_active = (
             tracker.active_loop_name is not None or ACTION_DEACTIVATE_LOOP_NAME in done
         )
-        for step in self.steps(tracker, form_was_active):
+        for step in self.steps(events, user_index, form_was_active):
             if step not in done:
                 return step
         return None
