@@ -119,6 +119,7 @@ bench: train prod-packages
 	$(PY) -m benchmarks.dashboard
 	$(PY) -m benchmarks.scale
 	$(PY) -m benchmarks.hostile
+	$(PY) -m benchmarks.crisis_latency
 
 # Crisis detection per layer, on the team suite and ../shared/eval-data, the risk
 # classifier's settings in cross-validation (docs/risk-models.md), and the

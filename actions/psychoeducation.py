@@ -24,6 +24,8 @@ from bot.content.psychoeducation import (
     Topic,
     psychoeducation,
 )
+from bot.crisis import CATEGORIES
+from bot.crisis.graded import topic_line_response
 from bot.nlp.questions import is_question
 
 TOPIC_SLOT = "faq_topic"
@@ -112,6 +114,17 @@ def answer(
     return [SlotSet(TOPIC_SLOT, topic.id), SlotSet(DEPTH_SLOT, "answer")]
 
 
+def topic_line(tracker: Tracker) -> str | None:
+    """The one line under the answer to a question about a crisis topic ("does IPT
+    help with bulimia?"): the crisis layer marks such a question (level "topic",
+    bot/nlp/crisis_component.py) and names its category."""
+    decision = tracker.latest_message.get("crisis") or {}
+    category = decision.get("category")
+    if decision.get("level") != "topic" or category not in CATEGORIES:
+        return None
+    return topic_line_response(category)
+
+
 class ActionAnswerQuestion(Action):
     def name(self) -> str:
         return "action_answer_question"
@@ -119,6 +132,13 @@ class ActionAnswerQuestion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        events = await self._answer(dispatcher, tracker)
+        line = topic_line(tracker)
+        if line:
+            dispatcher.utter_message(response=line)
+        return events
+
+    async def _answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         content = await in_thread(psychoeducation)
         chosen = requested_topic(tracker, content.topics)
         if chosen:

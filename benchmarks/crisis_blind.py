@@ -26,7 +26,7 @@ from pathlib import Path
 import yaml
 
 from bot.crisis import category_of
-from bot.crisis.graded import CHECK_INTENT
+from bot.crisis.graded import CHECK_INTENT, SOMEONE_ELSE_INTENT
 from bot.settings import PROJECT_ROOT, load_settings
 
 REPORT = PROJECT_ROOT / "docs" / "crisis-blind.md"
@@ -52,14 +52,23 @@ def two_turn(content: dict) -> list[tuple[str, list[str]]]:
 
 def reading(result: dict) -> tuple[str | None, str | None, str | None]:
     """(category, level, layer) of a parse: level "high" for the crisis turn,
-    "uncertain" for the graded question, None for neither."""
+    "uncertain" for the graded question, "someone_else" for how to help another
+    person (with the lines), "topic" for an answer with one line, None for none."""
     intent = (result.get("intent") or {}).get("name")
     decision = result.get("crisis") or {}
     if category_of(intent):
         return category_of(intent), "high", decision.get("layer") or "intent model"
     if intent == CHECK_INTENT:
         return decision.get("category"), "uncertain", decision.get("layer")
+    if intent == SOMEONE_ELSE_INTENT:
+        return decision.get("category"), "someone_else", decision.get("layer")
+    if decision.get("level") == "topic":
+        return decision.get("category"), "topic", decision.get("layer")
     return None, None, None
+
+
+# Levels that show the category's crisis lines.
+WITH_LINES = ("high", "uncertain", "someone_else")
 
 
 def percent(part: int, whole: int) -> str:
@@ -89,11 +98,13 @@ def main(path: str) -> None:
     shown: Counter[str] = Counter()
     high: Counter[str] = Counter()
     right: Counter[str] = Counter()
+    theirs: Counter[str] = Counter()
     layers: Counter[str] = Counter()
     for category, text in crisis_messages(content):
         got, level, layer = parse(text)
         totals[category] += 1
-        shown[category] += level is not None
+        shown[category] += level in WITH_LINES
+        theirs[category] += level == "someone_else"
         high[category] += level == "high"
         right[category] += got == category
         layers[layer or "missed"] += 1
@@ -101,12 +112,14 @@ def main(path: str) -> None:
     seq_shown = seq_high = seq_alone = 0
     for _, turns in sequences:
         _, level, _ = in_conversation(turns)
-        seq_shown += level is not None
+        seq_shown += level in WITH_LINES
         seq_high += level == "high"
-        seq_alone += parse(turns[-1])[1] is not None
+        seq_alone += parse(turns[-1])[1] in WITH_LINES
     kinds: Counter[str] = Counter()
     taken: Counter[str] = Counter()
     asked: Counter[str] = Counter()
+    helped: Counter[str] = Counter()
+    lined: Counter[str] = Counter()
     alarm_layers: Counter[str] = Counter()
     safe = safe_messages(content)
     for kind, text in safe:
@@ -114,7 +127,9 @@ def main(path: str) -> None:
         kinds[kind] += 1
         taken[kind] += level == "high"
         asked[kind] += level == "uncertain"
-        if level:
+        helped[kind] += level == "someone_else"
+        lined[kind] += level == "topic"
+        if level in ("high", "uncertain"):
             alarm_layers[f"{layer} ({level})"] += 1
 
     commit = subprocess.run(
@@ -123,8 +138,9 @@ def main(path: str) -> None:
     n = sum(totals.values())
     lines = [
         f"\n## {blind.name}, scored {date.today().isoformat()} at {commit}\n",
-        f"Crisis messages given the lines (crisis turn or graded question): "
-        f"**{percent(sum(shown.values()), n)}**; the full crisis turn: "
+        f"Crisis messages given the lines (crisis turn, graded question or how to help "
+        f"someone else): **{percent(sum(shown.values()), n)}**, of which how to help "
+        f"someone else {sum(theirs.values())}; the full crisis turn: "
         f"{percent(sum(high.values()), n)}; the category's own reply or question: "
         f"{percent(sum(right.values()), n)}. By the deciding layer: "
         + ", ".join(f"{layer} {k}" for layer, k in sorted(layers.items()))
@@ -139,23 +155,28 @@ def main(path: str) -> None:
         )
     lines += [
         f"Non-crisis messages: the crisis turn **{percent(sum(taken.values()), len(safe))}**, "
-        f"the graded question **{percent(sum(asked.values()), len(safe))}**; by layer: "
+        f"the graded question **{percent(sum(asked.values()), len(safe))}**; how to help "
+        f"someone else {percent(sum(helped.values()), len(safe))}, the answer with one "
+        f"line {percent(sum(lined.values()), len(safe))}; crisis turn or question by layer: "
         + (", ".join(f"{layer} {k}" for layer, k in sorted(alarm_layers.items())) or "none")
         + ".\n",
-        "| category | messages | lines shown | crisis turn | its own |",
-        "|---|---|---|---|---|",
+        "| category | messages | lines shown | crisis turn | someone else | its own |",
+        "|---|---|---|---|---|---|",
         *[
             f"| {c} | {totals[c]} | {shown[c]} ({shown[c] / totals[c]:.0%}) "
-            f"| {high[c]} | {right[c]} |"
+            f"| {high[c]} | {theirs[c]} | {right[c]} |"
             for c in sorted(totals)
         ],
     ]
     if len(kinds) > 1:
         lines += [
             "",
-            "| non-crisis kind | messages | crisis turn | question |",
-            "|---|---|---|---|",
-            *[f"| {k} | {kinds[k]} | {taken[k]} | {asked[k]} |" for k in sorted(kinds)],
+            "| non-crisis kind | messages | crisis turn | question | someone else | one line |",
+            "|---|---|---|---|---|---|",
+            *[
+                f"| {k} | {kinds[k]} | {taken[k]} | {asked[k]} | {helped[k]} | {lined[k]} |"
+                for k in sorted(kinds)
+            ],
         ]
     if not REPORT.exists():
         REPORT.write_text(

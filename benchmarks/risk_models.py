@@ -20,7 +20,7 @@ from rasa.shared.importers.importer import TrainingDataImporter
 from sklearn.model_selection import StratifiedKFold
 
 from bot.crisis import risk_data
-from bot.nlp.risk_classifier import NO_RISK, RiskModel, assessment, training_examples
+from bot.nlp.risk_classifier import NO_RISK, NOT_OWN_RISK, RiskModel, assessment, training_examples
 from bot.nlp.sentence_encoder import shared_encoder
 from bot.settings import PROJECT_ROOT
 
@@ -38,11 +38,11 @@ def nlu_data():
 
 def main() -> None:
     examples = training_examples(nlu_data())
-    texts = [text for text, _ in examples]
-    labels = np.array([label for _, label in examples])
+    texts = [text for text, _, _ in examples]
+    labels = np.array([label for _, label, _ in examples])
     hard = {" ".join(t.lower().split()) for t, label in risk_data.load() if label == NO_RISK}
     is_hard = np.array([" ".join(t.lower().split()) in hard for t in texts])
-    crisis = labels != NO_RISK
+    crisis = ~np.isin(labels, NOT_OWN_RISK)
     encoder = shared_encoder()
     # Every vector once: the folds then cost only the regression.
     encoder.manifest = dataclasses.replace(encoder.manifest, cache_size=len(texts) + 1)

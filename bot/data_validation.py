@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import sys
 
-from bot.crisis.graded import DENIED_RESPONSE, UNCLEAR_RESPONSE, category_of_check
+from bot.crisis.graded import is_graded_response
 from bot.domain_build import build_domain
 from bot.settings import PROJECT_ROOT, load_settings
 
@@ -59,11 +59,7 @@ def main() -> None:
             for name in self.domain.utterances_for_response
             if name.split("/")[0].removeprefix("utter_") in self.domain.retrieval_intents
         }
-        graded = {
-            name
-            for name in self.domain.utterances_for_response
-            if category_of_check(name) or name in (DENIED_RESPONSE, UNCLEAR_RESPONSE)
-        }
+        graded = {name for name in self.domain.utterances_for_response if is_graded_response(name)}
         fine = True
         unused = (
             set(self.domain.utterances_for_response) - used - asked_by_forms - selected - graded

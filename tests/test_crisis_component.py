@@ -144,3 +144,54 @@ def test_risk_that_shows_only_with_the_earlier_messages_is_caught() -> None:
 def test_an_earlier_message_that_was_a_risk_alone_does_not_fire_again() -> None:
     m = message("thanks", "thank", 0.9, with_context(0.01, 0.9, 0.85))
     assert parsed(m) == ("thank", None)
+
+
+def theirs(own: float, someone: float, category: str = "suicide") -> dict[str, Any]:
+    return {
+        "probability": own,
+        "category": "self_harm",
+        "someone_else": {"probability": someone, "category": category},
+    }
+
+
+def test_another_persons_risk_gets_how_to_help_for_its_category() -> None:
+    text = "my friend is giving her things away and saying goodbye to people"
+    m = message(text, "share_feelings", 0.5, theirs(0.2, 0.7))
+    assert parsed(m) == ("risk_someone_else", "classifier")
+    assert m.get("crisis")["category"] == "suicide"
+    assert m.get("crisis")["level"] == "someone_else"
+
+
+def test_the_clients_own_risk_wins_over_anyone_elses() -> None:
+    m = message("my friend is struggling and so am i", "share_feelings", 0.5, theirs(0.9, 0.6))
+    assert parsed(m) == ("crisis_self_harm", "classifier")
+    # Below someone_else_threshold nothing is said about anyone else.
+    m = message("my friend has been quiet lately", "share_feelings", 0.8, theirs(0.05, 0.3))
+    assert parsed(m) == ("share_feelings", None)
+
+
+def test_a_lexicon_match_about_someone_else_keeps_the_lexicons_category() -> None:
+    m = message("my mate took a load of pills", "share_feelings", 0.5, theirs(0.3, 0.8, "suicide"))
+    decision = component().decide("my friend took something and he's shaking", theirs(0.3, 0.8))
+    assert decision is not None and decision["layer"] == "lexicon"
+    assert decision["level"] == "someone_else" and decision["category"] == "overdose"
+    assert parsed(m)[0] == "risk_someone_else"
+
+
+def test_a_question_about_a_crisis_topic_keeps_its_answer_and_gets_a_line() -> None:
+    risk = {"probability": 0.01, "category": "suicide"}
+    m = message("Does IPT help with Bulimia?", "faq", 0.9, risk)
+    assert parsed(m) == ("faq", "topic words")
+    assert m.get("crisis")["level"] == "topic"
+    assert m.get("crisis")["category"] == "eating_disorder"
+    m = message("is ipt any use for people with a drinking problem", "faq", 0.9, risk)
+    assert parsed(m) == ("faq", "topic words")
+    assert m.get("crisis")["category"] == "substance_use"
+    # A remark is not a question; a question naming no topic is just a question.
+    assert parsed(message("bulimia and ipt", "faq", 0.9, risk)) == ("faq", None)
+    assert parsed(message("how long does ipt take?", "faq", 0.9, risk)) == ("faq", None)
+    # A risk at the threshold is the client's own, question or not.
+    high = {"probability": 0.85, "category": "eating_disorder"}
+    assert parsed(message("can ipt help, i make myself sick daily?", "faq", 0.9, high))[0] == (
+        "crisis_eating_disorder"
+    )

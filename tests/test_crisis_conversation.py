@@ -151,6 +151,11 @@ def test_the_default_locale_is_the_us() -> None:
 UNSURE_BY_LEXICON = "i feel like such a burden to everyone lately"
 UNSURE_BY_INTENT = "sometimes i wish i could just disappear"
 SUICIDE_QUESTION = "Are you having thoughts of ending your life?"
+# Another person's risk, and a question about a crisis topic (the examples).
+THIRD_PERSON = "my friend says she wants to die"
+TOPIC_QUESTION = "Does IPT help with bulimia?"
+HOW_TO_HELP = "It sounds like you're worried about someone."
+ED_LINE = "If this is something you are going through now, you can also contact ANAD"
 
 
 def test_the_graded_messages_are_read_as_meant(parse) -> None:
@@ -158,6 +163,15 @@ def test_the_graded_messages_are_read_as_meant(parse) -> None:
         result = parse(text)
         assert result["intent"]["name"] == "risk_check", text
         assert (result["crisis"]["category"], result["crisis"]["layer"]) == ("suicide", layer)
+    result = parse(THIRD_PERSON)
+    assert result["intent"]["name"] == "risk_someone_else"
+    assert result["crisis"]["category"] == "suicide"
+    result = parse(TOPIC_QUESTION)
+    assert result["intent"]["name"] == "faq"
+    assert (result["crisis"]["level"], result["crisis"]["category"]) == (
+        "topic",
+        "eating_disorder",
+    )
 
 
 def question_in(replies: list[str]) -> str:
@@ -219,3 +233,50 @@ def test_each_message_is_read_after_the_previous_ones_but_a_crisis_only_once(
     assistant.say(sender, "yes i'm safe")
     assert "context" not in assistant.tracker(sender)["latest_message"]["risk"]
     assert crisis_rows(assistant, sender) == [("detected", "suicide")]
+
+
+@pytest.mark.server
+def test_someone_elses_risk_gets_how_to_help_with_the_lines_and_nothing_recorded(
+    assistant: LocalAssistant,
+) -> None:
+    sender = "third-person"
+    assistant.say(sender, "hi")
+    replies = texts(assistant.say(sender, THIRD_PERSON))
+    [reply] = [r for r in replies if HOW_TO_HELP in r]
+    assert f"• {LIFELINE}" in reply and "ask them directly" in reply
+    assert not any("Are you safe right now?" in r or SUICIDE_QUESTION in r for r in replies)
+    # Not the client's crisis: the therapist's crisis record stays empty.
+    assert crisis_rows(assistant, sender) == []
+
+
+@pytest.mark.server
+def test_someone_elses_risk_inside_a_form_is_answered_and_the_form_carries_on(
+    assistant: LocalAssistant,
+) -> None:
+    sender = "third-person-form"
+    assistant.say(sender, "hi")
+    assistant.say(sender, "can we make my safety plan")
+    assistant.say(sender, "when I stop answering my phone")
+    replies = texts(assistant.say(sender, THIRD_PERSON))
+    assert HOW_TO_HELP in replies[0]
+    # The form asks its question again; the message is not an answer.
+    assert replies[-1].startswith("2 of 6.")
+    tracker = assistant.tracker(sender)
+    assert tracker["active_loop"]["name"] == "safety_plan_form"
+    assert tracker["slots"]["sp_coping"] is None
+    replies = texts(assistant.say(sender, "I go for a walk"))
+    assert replies[-1].startswith("3 of 6.")
+
+
+@pytest.mark.server
+def test_a_question_about_an_eating_disorder_gets_the_answer_and_one_line(
+    assistant: LocalAssistant,
+) -> None:
+    sender = "topic-question"
+    assistant.say(sender, "hi")
+    replies = texts(assistant.say(sender, TOPIC_QUESTION))
+    # The answer, not the crisis takeover or the graded question, then the one line.
+    assert not any(LIFELINE in r or "worried about your eating" in r for r in replies)
+    assert "IPT" in replies[-2]
+    assert replies[-1].startswith(ED_LINE)
+    assert crisis_rows(assistant, sender) == []

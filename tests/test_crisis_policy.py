@@ -176,3 +176,29 @@ def test_not_safe_after_the_safety_question_leads_with_the_number_and_asks_nothi
 
 def test_no_elsewhere_is_left_to_the_other_policies() -> None:
     assert next_crisis_action(tracker_with(said("not_safe", "no"))) is None
+
+
+def about_someone(category: str) -> UserUttered:
+    return UserUttered(
+        "my friend says she wants to die",
+        {"name": "risk_someone_else", "confidence": 0.7},
+        parse_data={"crisis": {"category": category, "level": "someone_else"}},
+    )
+
+
+def test_someone_elses_risk_gets_how_to_help_and_no_question_about_the_client() -> None:
+    assert play(tracker_with(about_someone("suicide"))) == [
+        "utter_someone_else_suicide",
+        ACTION_LISTEN_NAME,
+    ]
+
+
+def test_inside_a_form_someone_elses_risk_is_answered_and_the_form_asks_again() -> None:
+    tracker = in_form(about_someone("eating_disorder"))
+    assert next_crisis_action(tracker) == "utter_someone_else_eating_disorder"
+    tracker.update(ActionExecuted("utter_someone_else_eating_disorder"))
+    # The form runs after a response, not after the message: it asks, it fills nothing.
+    assert next_crisis_action(tracker) == "incident_form"
+    tracker.update(ActionExecuted("incident_form"))
+    assert next_crisis_action(tracker) is None
+    assert tracker.active_loop_name == "incident_form"

@@ -74,6 +74,13 @@ def test_not_safe_leads_with_the_emergency_number_and_asks_no_second_question() 
         (lambda w: w["check"].pop("denied"), "'denied'"),
         (lambda w: w["not_safe"].update(lead="Call now."), "{number}"),
         (lambda w: w.pop("check"), "'check' section"),
+        (lambda w: w["someone_else"]["help"].pop("overdose"), "someone_else help missing"),
+        (lambda w: w["someone_else"].update(emergency_first=["friends"]), "must list"),
+        (lambda w: w["someone_else"].update(emergency="Call them."), "{number}"),
+        (lambda w: w.pop("someone_else"), "'someone_else' section"),
+        (lambda w: w["topic_line"].update(text="Call someone."), "{service}"),
+        (lambda w: w["topic_line"]["words"].update(gaming=["kill"]), "under categories"),
+        (lambda w: w["topic_line"]["words"]["abuse"].append("  "), "non-empty"),
     ],
 )
 def test_wording_that_would_leave_a_case_unsaid_is_refused(edit, message: str) -> None:
@@ -81,3 +88,40 @@ def test_wording_that_would_leave_a_case_unsaid_is_refused(edit, message: str) -
     edit(wording)
     with pytest.raises(CrisisLinesError, match=message):
         validate_check(wording, "replies.yml")
+
+
+def test_someone_elses_risk_gets_how_to_help_with_every_line_and_no_safety_question() -> None:
+    locale = load_locale("UK")
+    wording = load_wording()
+    responses = graded_responses(locale, wording, "Call 999.", None)
+    urgent = wording["someone_else"]["emergency_first"]
+    assert {"immediate_danger", "overdose"} <= set(urgent)
+    for category in CATEGORIES:
+        [response] = responses[f"utter_someone_else_{category}"]
+        text = response["text"]
+        for service in locale.services_for(category):
+            assert f"• {service.line()}" in text
+        assert locale.emergency in (text.splitlines()[0] if category in urgent else text)
+        assert "Are you safe" not in text and "?" not in text
+        assert [b["payload"] for b in response["buttons"]] == ["/crisis_help"]
+
+
+def test_a_topic_question_gets_one_line_with_the_categorys_first_service() -> None:
+    locale = load_locale("UK")
+    responses = graded_responses(locale, load_wording(), "Call 999.", None)
+    for category in CATEGORIES:
+        [response] = responses[f"utter_topic_line_{category}"]
+        assert locale.services_for(category)[0].line() in response["text"]
+        assert len(response["text"].splitlines()) == 1
+
+
+def test_topic_words_name_the_longest_phrase_in_a_question() -> None:
+    from bot.crisis.graded import TopicWords
+
+    topics = TopicWords(load_wording()["topic_line"]["words"])
+    assert topics.named("Does IPT help with bulimia?") == "eating_disorder"
+    assert topics.named("what about domestic violence and IPT") == "abuse"
+    assert topics.named("can IPT help after a Suicide attempt") == "suicide"
+    assert topics.named("how long does ipt take") is None
+    # Whole words only: "drugstore" names nothing.
+    assert topics.named("is the drugstore open") is None

@@ -18,6 +18,23 @@ def test_every_category_and_the_look_alikes_have_many_examples() -> None:
     assert counts[risk_data.NO_RISK] >= 600
 
 
+def test_someone_elses_risk_has_examples_in_every_category() -> None:
+    concerns = Counter(c for _, label, c in risk_data.load_with_concern() if c)
+    assert {c: concerns[c] for c in CATEGORIES if concerns[c] < 40} == {}
+    labels = {label for _, label, c in risk_data.load_with_concern() if c}
+    assert labels == {risk_data.SOMEONE_ELSE}
+
+
+def test_someone_else_examples_name_a_category(tmp_path: Path) -> None:
+    write(tmp_path, {"someone_else_examples": {"friends": ["my friend wants to die"]}})
+    with pytest.raises(risk_data.RiskDataError, match="'friends' in 'someone_else_examples'"):
+        risk_data.load(tmp_path)
+    write(tmp_path, {"someone_else_examples": {"suicide": ["my friend wants to die"]}})
+    assert risk_data.load_with_concern(tmp_path) == [
+        ("my friend wants to die", risk_data.SOMEONE_ELSE, "suicide")
+    ]
+
+
 def write(directory: Path, content: object) -> Path:
     path = directory / "examples.yml"
     path.write_text(yaml.safe_dump(content, sort_keys=False), encoding="utf-8")

@@ -71,6 +71,15 @@ def test_the_graded_question_goes_first_and_the_disclosure_follows_it() -> None:
     assert recording.sent == [check["text"], DISCLOSURE["text"]]
 
 
+def test_how_to_help_someone_else_goes_first_and_ends_with_the_disclosure_itself() -> None:
+    helping = {
+        "text": "It sounds like you're worried about someone. • 988 ... not a therapist",
+        "utter_action": "utter_someone_else_suicide",
+    }
+    recording, _ = run_turn(DISCLOSURE, helping)
+    assert recording.sent == [helping["text"]]
+
+
 def test_any_other_first_turn_opens_with_the_disclosure() -> None:
     recording, _ = run_turn(DISCLOSURE, GREETING, FROM_AN_ACTION)
     assert recording.sent == [DISCLOSURE["text"], GREETING["text"], FROM_AN_ACTION["text"]]

@@ -259,21 +259,23 @@ def guarded(
 async def agent_crisis_reply(text: str) -> dict[str, Any] | None:
     """The crisis reply for `text` from the running Rasa agent's own NLU and domain
     (the same layers and words as a normal turn), or None when it is no crisis.
-    A message the layers are not sure of gets its category's full reply here: a
+    Another person's risk gets how to help, with the lines. A message the layers
+    are not sure of gets its category's full reply here: a
     failed turn cannot carry the question and its answer."""
     from sanic import Sanic
 
     from bot.crisis import category_of, reply_for
-    from bot.crisis.graded import CHECK_INTENT
+    from bot.crisis.graded import CHECK_INTENT, SOMEONE_ELSE_INTENT, someone_else_response
 
     agent = Sanic.get_app().ctx.agent
     parsed = await agent.parse_message(text)
     intent = (parsed.get("intent") or {}).get("name")
     category = category_of(intent)
-    if category is None and intent == CHECK_INTENT:
-        category = (parsed.get("crisis") or {}).get("category")
+    graded = (parsed.get("crisis") or {}).get("category")
+    if category is None and intent in (CHECK_INTENT, SOMEONE_ELSE_INTENT):
+        category = graded
     if category is None:
         return None
-    name = reply_for(category)
+    name = someone_else_response(category) if intent == SOMEONE_ELSE_INTENT else reply_for(category)
     responses = agent.domain.responses.get(name) or []
     return {"text": responses[0]["text"], "utter_action": name} if responses else None

@@ -24,11 +24,14 @@ from typing import Any
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
 from bot.crisis import REPLY_PREFIX
-from bot.crisis.graded import CHECK_PREFIX
+from bot.crisis.graded import CHECK_PREFIX, SOMEONE_ELSE_PREFIX
 
 logger = logging.getLogger(__name__)
 
 DISCLOSURES = frozenset({"utter_disclosure", "utter_disclosure_faq"})
+# Replies with the lines that end with the disclosure's words themselves: the
+# crisis replies and "how to help someone else".
+_LINES_WITH_DISCLOSURE = (REPLY_PREFIX, SOMEONE_ELSE_PREFIX)
 
 
 def _response_name(message: dict[str, Any]) -> str:
@@ -58,13 +61,15 @@ class CrisisFirst(OutputChannel):
 
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         name = _response_name(message)
-        self.disclosed = self.disclosed or name in DISCLOSURES or name.startswith(REPLY_PREFIX)
+        self.disclosed = (
+            self.disclosed or name in DISCLOSURES or name.startswith(_LINES_WITH_DISCLOSURE)
+        )
         self.replied = True
         if self._turn_open and self._held is None and name in DISCLOSURES:
             self._held = (recipient_id, message)
             return
         held, self._held = self._held, None
-        is_crisis = name.startswith(REPLY_PREFIX)
+        is_crisis = name.startswith(_LINES_WITH_DISCLOSURE)
         # The graded question (bot/crisis/graded.py) carries the lines but not the
         # disclosure: it goes first, and the disclosure after it.
         is_check = name.startswith(CHECK_PREFIX)

@@ -15,11 +15,12 @@ from typing import Any
 import yaml
 
 from bot.crisis import category_of
-from bot.crisis.graded import CHECK_INTENT
+from bot.crisis.graded import CHECK_INTENT, SOMEONE_ELSE_INTENT
 from bot.settings import PROJECT_ROOT
 
-# "combined": the crisis lines were shown, by the full crisis turn or by the
-# graded question (bot/crisis/graded.py); "takeover": the full crisis turn.
+# "combined": the crisis lines were shown, by the full crisis turn, the graded
+# question or how to help someone else (bot/crisis/graded.py); "takeover": the
+# full crisis turn.
 LAYERS = ("lexicon", "classifier", "combined", "takeover")
 
 
@@ -63,7 +64,8 @@ def verdict(text: str, parse: Callable[[str], dict[str, Any]], threshold: float)
     decision = result.get("crisis") or {}
     intent = (result.get("intent") or {}).get("name")
     high = category_of(intent)
-    category = high or (decision.get("category") if intent == CHECK_INTENT else None)
+    graded = intent in (CHECK_INTENT, SOMEONE_ELSE_INTENT)
+    category = high or (decision.get("category") if graded else None)
     return Verdict(
         text=text,
         lexicon=decision.get("layer") == "lexicon",

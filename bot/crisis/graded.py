@@ -8,6 +8,14 @@ follows is fixed in bot/policies/crisis_policy.py. The wording is data, in the
 `check` and `not_safe` sections of content/crisis/replies.yml; like the crisis
 replies, these become plain domain responses, so they go out even when the
 action server is down.
+
+Two readings are no risk to the client but still carry a line:
+  - someone else's risk ("my friend says she wants to die", intent
+    `risk_someone_else`): how to help, with the category's lines
+    (`utter_someone_else_<category>`), and no question about the client's safety;
+  - a question about a crisis topic ("does IPT help with bulimia?"): the answer,
+    then one line with the category's first service (`utter_topic_line_<category>`,
+    sent by the answering action).
 """
 
 from __future__ import annotations
@@ -23,8 +31,11 @@ from bot.crisis.lines import CrisisLinesError, Locale
 CHECK_INTENT = "risk_check"
 CONFIRMED_INTENT = "risk_confirmed"
 DENIED_INTENT = "risk_denied"
-GRADED_INTENTS = (CHECK_INTENT, CONFIRMED_INTENT, DENIED_INTENT)
+SOMEONE_ELSE_INTENT = "risk_someone_else"
+GRADED_INTENTS = (CHECK_INTENT, CONFIRMED_INTENT, DENIED_INTENT, SOMEONE_ELSE_INTENT)
 CHECK_PREFIX = "utter_risk_check_"
+SOMEONE_ELSE_PREFIX = "utter_someone_else_"
+TOPIC_LINE_PREFIX = "utter_topic_line_"
 DENIED_RESPONSE = "utter_risk_denied"
 UNCLEAR_RESPONSE = "utter_risk_unclear"
 NOT_SAFE_RESPONSE = "utter_not_safe"
@@ -35,6 +46,23 @@ _WORDS = re.compile(r"[a-z']+")
 
 def check_response(category: str) -> str:
     return CHECK_PREFIX + category
+
+
+def someone_else_response(category: str) -> str:
+    return SOMEONE_ELSE_PREFIX + category
+
+
+def topic_line_response(category: str) -> str:
+    return TOPIC_LINE_PREFIX + category
+
+
+def is_graded_response(name: str) -> bool:
+    """Whether a response is one of this module's, sent by the crisis policy or the
+    answering action rather than by a rule or story."""
+    return name.startswith((CHECK_PREFIX, SOMEONE_ELSE_PREFIX, TOPIC_LINE_PREFIX)) or name in (
+        DENIED_RESPONSE,
+        UNCLEAR_RESPONSE,
+    )
 
 
 def category_of_check(action: str | None) -> str | None:
@@ -83,6 +111,29 @@ def validate_check(wording: dict[str, Any], where: str) -> None:
         raise CrisisLinesError(f"{where}: 'not_safe' needs 'next'")
     if any(not str((not_safe.get("buttons") or {}).get(k) or "").strip() for k in ("plan", "help")):
         raise CrisisLinesError(f"{where}: 'not_safe' buttons need 'plan' and 'help'")
+    someone = wording.get("someone_else")
+    if not isinstance(someone, dict):
+        raise CrisisLinesError(f"{where}: the 'someone_else' section is missing")
+    for key in ("lead", "care"):
+        if not str(someone.get(key) or "").strip():
+            raise CrisisLinesError(f"{where}: someone_else '{key}' is missing")
+    help_for = someone.get("help") or {}
+    missing = [c for c in CATEGORIES if not str(help_for.get(c) or "").strip()]
+    if missing:
+        raise CrisisLinesError(f"{where}: someone_else help missing for {missing}")
+    first = someone.get("emergency_first") or []
+    if not isinstance(first, list) or set(first) - set(CATEGORIES):
+        raise CrisisLinesError(f"{where}: someone_else emergency_first must list categories")
+    if "{number}" not in str(someone.get("emergency") or ""):
+        raise CrisisLinesError(f"{where}: someone_else 'emergency' needs {{number}}")
+    topic = wording.get("topic_line")
+    if not isinstance(topic, dict) or "{service}" not in str(topic.get("text") or ""):
+        raise CrisisLinesError(f"{where}: 'topic_line' needs a 'text' with {{service}}")
+    words = topic.get("words")
+    if not isinstance(words, dict) or set(words) - set(CATEGORIES):
+        raise CrisisLinesError(f"{where}: topic_line 'words' must be lists under categories")
+    if any(not isinstance(v, list) or not all(_words(str(w)) for w in v) for v in words.values()):
+        raise CrisisLinesError(f"{where}: topic_line 'words' must be non-empty words or phrases")
 
 
 class AnswerReader:
@@ -103,6 +154,25 @@ class AnswerReader:
         for phrase, key in self._phrases:
             if words[: len(phrase)] == phrase:
                 return key  # type: ignore[return-value]
+        return None
+
+
+class TopicWords:
+    """Which crisis topic a question names, if any ("does IPT help with bulimia?")."""
+
+    def __init__(self, words: dict[str, list[str]]) -> None:
+        self._phrases = sorted(
+            ((_words(str(item)), category) for category, items in words.items() for item in items),
+            key=lambda pair: -len(pair[0]),
+        )
+
+    def named(self, text: str) -> str | None:
+        """The category of the longest topic phrase in `text`, else None."""
+        words = _words(text)
+        for phrase, category in self._phrases:
+            size = len(phrase)
+            if any(words[i : i + size] == phrase for i in range(len(words) - size + 1)):
+                return category
         return None
 
 
@@ -134,6 +204,26 @@ def graded_responses(
             ]
         )
         responses[check_response(category)] = [{"text": text, "buttons": check_buttons}]
+    someone = wording["someone_else"]
+    emergency_now = someone["emergency"].format(number=locale.emergency)
+    for category in CATEGORIES:
+        first = category in someone["emergency_first"]
+        parts = [
+            *([emergency_now] if first else []),
+            " ".join(someone["lead"].split()),
+            " ".join(someone["help"][category].split()),
+            *_lines(category),
+            *([] if first else [emergency_sentence]),
+            " ".join(someone["care"].split()),
+            " ".join(wording["disclosure"].split()),
+        ]
+        responses[someone_else_response(category)] = [
+            {"text": "\n".join(parts), "buttons": [check_buttons[2]]}
+        ]
+        [service, *_] = locale.services_for(category)
+        responses[topic_line_response(category)] = [
+            {"text": wording["topic_line"]["text"].format(service=service.line())}
+        ]
     responses[DENIED_RESPONSE] = [{"text": " ".join(check["denied"].split())}]
     responses[UNCLEAR_RESPONSE] = [{"text": " ".join(check["unclear"].split())}]
     not_safe = wording["not_safe"]

@@ -12,10 +12,17 @@ with" the person). Each is learned as its messages joined by `read_together`,
 which is how the classifier reads a message after the client's previous ones at
 run time (bot/nlp/conversation_context.py).
 
+A file may also hold `someone_else_examples`: messages in which the client is
+worried about another person at risk ("my friend says she wants to die"), under
+the category of that person's risk. They are learned as `someone_else`, the
+client's own risk being none, and their category teaches the classifier which
+"how to help someone" reply fits (bot/crisis/graded.py).
+
 Rasa reads every file under data/ but leaves these alone: it takes a YAML file
 only when it has an `nlu`, `stories`, `rules` or domain key, and these have
-`risk_examples` or `risk_sequences` alone. A clinic can add examples here without touching Python;
-load() refuses a file it cannot use, with the file and the reason.
+`risk_examples`, `risk_sequences` or `someone_else_examples` alone. A clinic can
+add examples here without touching Python; load() refuses a file it cannot use,
+with the file and the reason.
 """
 
 from __future__ import annotations
@@ -31,8 +38,12 @@ from bot.settings import PROJECT_ROOT
 RISK_DATA = PROJECT_ROOT / "data" / "risk"
 KEY = "risk_examples"
 SEQUENCES_KEY = "risk_sequences"
+SOMEONE_ELSE_KEY = "someone_else_examples"
 NO_RISK = "none"
-LABELS: tuple[str, ...] = (*CATEGORIES, NO_RISK)
+# The client tells of another person's risk; the client's own risk is none.
+SOMEONE_ELSE = "someone_else"
+LABELS: tuple[str, ...] = (*CATEGORIES, NO_RISK, SOMEONE_ELSE)
+KEYS = (KEY, SEQUENCES_KEY, SOMEONE_ELSE_KEY)
 
 
 class RiskDataError(ValueError):
@@ -65,21 +76,58 @@ def _sequences(path: Path, items: object) -> dict[str, list[str]]:
     return by_label
 
 
+def _someone_else(path: Path, items: object) -> dict[str, str]:
+    """`someone_else_examples` as {text: category of the other person's risk}."""
+    if not isinstance(items, dict):
+        raise RiskDataError(f"{path}: '{SOMEONE_ELSE_KEY}' must map categories to messages")
+    about: dict[str, str] = {}
+    for category, texts in items.items():
+        if category not in CATEGORIES:
+            raise RiskDataError(
+                f"{path}: '{category}' in '{SOMEONE_ELSE_KEY}' is not one of "
+                f"{', '.join(CATEGORIES)}"
+            )
+        if not isinstance(texts, list):
+            raise RiskDataError(f"{path}: '{category}' must be a list of messages")
+        for text in texts:
+            if isinstance(text, str) and text.strip():
+                about[text.strip()] = category
+            else:
+                raise RiskDataError(
+                    f"{path}: '{category}' has an empty or non-text example: {text!r}"
+                )
+    return about
+
+
 def load(directory: Path = RISK_DATA) -> list[tuple[str, str]]:
-    """Every (text, label) pair, in file order; label is a crisis category or "none"."""
-    examples: list[tuple[str, str]] = []
+    """Every (text, label) pair, in file order; label is one of LABELS."""
+    return [(text, label) for text, label, _ in load_with_concern(directory)]
+
+
+def load_with_concern(directory: Path = RISK_DATA) -> list[tuple[str, str, str | None]]:
+    """(text, label, concern): concern is the category of another person's risk for
+    a `someone_else` example, else None."""
+    examples: list[tuple[str, str, str | None]] = []
     seen: dict[str, tuple[str, Path]] = {}
+    concern: dict[str, str] = {}
     for path in files(directory):
         content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         if not isinstance(content, dict) or not (
-            isinstance(content.get(KEY), dict) or SEQUENCES_KEY in content
+            isinstance(content.get(KEY), dict)
+            or SEQUENCES_KEY in content
+            or SOMEONE_ELSE_KEY in content
         ):
             raise RiskDataError(
-                f"{path}: expected a mapping under '{KEY}' or a list under '{SEQUENCES_KEY}'"
+                f"{path}: expected a mapping under '{KEY}' or '{SOMEONE_ELSE_KEY}', "
+                f"or a list under '{SEQUENCES_KEY}'"
             )
         labelled = dict(content.get(KEY) or {})
         for label, texts in _sequences(path, content.get(SEQUENCES_KEY) or []).items():
             labelled[label] = [*(labelled.get(label) or []), *texts]
+        if SOMEONE_ELSE_KEY in content:
+            about = _someone_else(path, content[SOMEONE_ELSE_KEY])
+            concern.update(about)
+            labelled[SOMEONE_ELSE] = [*(labelled.get(SOMEONE_ELSE) or []), *about]
         for label, texts in labelled.items():
             if label not in LABELS:
                 raise RiskDataError(f"{path}: '{label}' is not one of {', '.join(LABELS)}")
@@ -98,7 +146,10 @@ def load(directory: Path = RISK_DATA) -> list[tuple[str, str]]:
                     )
                 if key not in seen:
                     seen[key] = (label, path)
-                    examples.append((text.strip(), label))
+                    text = text.strip()
+                    examples.append(
+                        (text, label, concern.get(text) if label == SOMEONE_ELSE else None)
+                    )
     return examples
 
 
@@ -117,9 +168,12 @@ __all__ = [
     "NO_RISK",
     "RISK_DATA",
     "SEQUENCES_KEY",
+    "SOMEONE_ELSE",
+    "SOMEONE_ELSE_KEY",
     "RiskDataError",
     "files",
     "fingerprint",
     "load",
+    "load_with_concern",
     "read_together",
 ]

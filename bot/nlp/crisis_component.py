@@ -18,6 +18,16 @@ The response is graded ("level" in the decision):
     classifier dismisses, or a crisis intent from DIET that neither layer confirms
     and the classifier does not dismiss.
     Nothing that may be a crisis is passed over in silence.
+Two readings are no risk to the client, and neither is passed over either:
+  - someone_else: the risk classifier reads the message as another person's risk
+    ("my friend says she wants to die") at `someone_else_threshold` or more,
+    and the client's own risk is below `classifier_threshold`. The intent becomes
+    `risk_someone_else`: how to help, with the category's lines.
+  - topic: a question about IPT (intent `faq`, put as a question) that names a
+    crisis topic, by a lexicon match or a topic word (content/crisis/replies.yml,
+    `topic_line`), but whose own risk is below `classifier_threshold` ("does IPT
+    help with bulimia?"). The intent stays `faq`: the answer, with one line to
+    the category's service under it.
 The decision is kept in the parse data under "crisis" (category, level, layer,
 phrase), which the policy and the actions read.
 """
@@ -41,10 +51,13 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.content.psychoeducation import RETRIEVAL_INTENT
 from bot.crisis import CATEGORIES, HELP, category_of, intent_for
 from bot.crisis.detector import CrisisDetector
-from bot.crisis.graded import CHECK_INTENT
+from bot.crisis.graded import CHECK_INTENT, SOMEONE_ELSE_INTENT, TopicWords
+from bot.crisis.replies import load_wording
 from bot.nlp.conversation_context import install as install_context
+from bot.nlp.questions import is_question
 from bot.nlp.risk_classifier import RISK_KEY, RiskClassifier
 
 CRISIS_KEY = "crisis"
@@ -63,13 +76,21 @@ class CrisisClassifier(GraphComponent):
             "high_threshold": 0.8,
             "lexicon_confirm": 0.1,
             "context_threshold": 0.8,
+            "someone_else_threshold": 0.5,
         }
 
-    def __init__(self, config: dict[str, Any], detector: CrisisDetector) -> None:
+    def __init__(
+        self, config: dict[str, Any], detector: CrisisDetector, topics: TopicWords | None = None
+    ) -> None:
         self.threshold = float(config["classifier_threshold"])
         self.high_threshold = float(config["high_threshold"])
         self.lexicon_confirm = float(config["lexicon_confirm"])
         self.context_threshold = float(config["context_threshold"])
+        defaults = self.get_default_config()
+        self.someone_else_threshold = float(
+            config.get("someone_else_threshold", defaults["someone_else_threshold"])
+        )
+        self.topics = topics or TopicWords(load_wording()["topic_line"]["words"])
         if not 0.0 <= self.lexicon_confirm <= self.threshold <= self.high_threshold <= 1.0:
             raise ValueError(
                 "CrisisClassifier: need 0 <= lexicon_confirm <= classifier_threshold "
@@ -96,11 +117,15 @@ class CrisisClassifier(GraphComponent):
         install_context()
         return cls(config, CrisisDetector.load())
 
-    def decide(self, text: str, risk: dict[str, Any] | None) -> dict[str, Any] | None:
-        """Which crisis category, if any, a message belongs to, and which layer said so.
+    def decide(
+        self, text: str, risk: dict[str, Any] | None, intent: str | None = None
+    ) -> dict[str, Any] | None:
+        """Which crisis category, if any, a message belongs to, at which level
+        (high, uncertain, someone_else, topic), and which layer said so.
 
         The classifier's view ("classifier_category"/"classifier_confidence") is kept
         beside the deciding "layer", so `make eval` can score each layer alone.
+        `intent` is the NLU's intent so far: a question about IPT may be a topic.
         """
         risk = risk or {}
         views = {
@@ -109,7 +134,23 @@ class CrisisClassifier(GraphComponent):
         }
         detection = self.detector.detect(text)
         probability = views["classifier_confidence"]
+        someone = risk.get("someone_else") or {}
+        # Not the client's own risk: another person's, or a question about a topic.
+        # Either only while the client's own risk stays below the threshold.
+        own_low = probability < self.threshold
+        theirs = own_low and float(someone.get("probability", 0.0)) >= self.someone_else_threshold
+        asking = own_low and intent == RETRIEVAL_INTENT and is_question(text)
         if detection:
+            if detection.category != HELP and (theirs or asking):
+                # The lexicon's phrase names the kind of risk; the lines still go out.
+                return {
+                    "category": detection.category,
+                    "level": "someone_else" if theirs else "topic",
+                    "layer": "lexicon",
+                    "phrase": detection.phrase,
+                    "confidence": 1.0,
+                    **views,
+                }
             # Asking for help outright is never questioned back.
             dismissed = detection.category != HELP and probability < self.lexicon_confirm
             return {
@@ -118,6 +159,15 @@ class CrisisClassifier(GraphComponent):
                 "layer": "lexicon",
                 "phrase": detection.phrase,
                 "confidence": 1.0,
+                **views,
+            }
+        if theirs and someone.get("category") in CATEGORIES:
+            return {
+                "category": someone["category"],
+                "level": "someone_else",
+                "layer": "classifier",
+                "phrase": None,
+                "confidence": float(someone["probability"]),
                 **views,
             }
         if views["classifier_category"] and probability >= self.threshold:
@@ -150,6 +200,16 @@ class CrisisClassifier(GraphComponent):
                 "confidence": together,
                 **views,
             }
+        topic = self.topics.named(text) if asking else None
+        if topic:
+            return {
+                "category": topic,
+                "level": "topic",
+                "layer": "topic words",
+                "phrase": None,
+                "confidence": 1.0 - probability,
+                **views,
+            }
         return None
 
     def process(self, messages: list[Message]) -> list[Message]:
@@ -158,7 +218,8 @@ class CrisisClassifier(GraphComponent):
             if text.startswith("/"):
                 # A button payload names its intent itself.
                 continue
-            decision = self.decide(text, message.get(RISK_KEY))
+            intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            decision = self.decide(text, message.get(RISK_KEY), intent)
             if decision:
                 self._apply(message, decision)
             else:
@@ -204,7 +265,16 @@ class CrisisClassifier(GraphComponent):
 
     @staticmethod
     def _apply(message: Message, decision: dict[str, Any]) -> None:
-        name = intent_for(decision["category"]) if decision["level"] == "high" else CHECK_INTENT
+        if decision["level"] == "topic":
+            # The question keeps its intent and gets its answer; the answering
+            # action adds the line (actions/psychoeducation.py).
+            message.set(CRISIS_KEY, decision, add_to_output=True)
+            return
+        name = {
+            "high": intent_for(decision["category"]),
+            "uncertain": CHECK_INTENT,
+            "someone_else": SOMEONE_ELSE_INTENT,
+        }[decision["level"]]
         intent = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: decision["confidence"]}
         ranking = [
             entry

@@ -14,6 +14,13 @@ Its features are of two kinds, side by side in one logistic regression:
     lets the layer recognise risk in words nobody on the team wrote.
 Its probabilities are what the crisis layer (bot/nlp/crisis_component.py)
 compares with its threshold.
+
+One of its classes is `someone_else`: the client tells of another person's risk
+("my friend says she wants to die"), which is no risk to the client but needs
+the lines and how to help. A second, smaller regression over the same features
+says which category that person's risk is: it learns from the crisis examples
+and the someone-else examples by their category, so that "my sister has stopped
+eating" gets the eating-disorder services.
 """
 
 from __future__ import annotations
@@ -37,6 +44,9 @@ from bot.nlp.sentence_encoder import MANIFEST, shared_encoder
 
 RISK_KEY = "risk"
 NO_RISK = risk_data.NO_RISK
+SOMEONE_ELSE = risk_data.SOMEONE_ELSE
+# Labels that are no risk to the client.
+NOT_OWN_RISK = (NO_RISK, SOMEONE_ELSE)
 
 
 def label_of(intent: str | None) -> str:
@@ -45,22 +55,27 @@ def label_of(intent: str | None) -> str:
     return category if category in CATEGORIES else NO_RISK
 
 
-def training_examples(training_data: TrainingData) -> list[tuple[str, str]]:
-    """(text, label) from the NLU examples, then data/risk/."""
+def training_examples(training_data: TrainingData) -> list[tuple[str, str, str | None]]:
+    """(text, label, concern) from the NLU examples, then data/risk/; concern is
+    the category of another person's risk in a `someone_else` example."""
     nlu = [
-        (m.get(TEXT), label_of(m.get("intent")))
+        (m.get(TEXT), label_of(m.get("intent")), None)
         for m in training_data.intent_examples
         if m.get(TEXT) and not m.get(TEXT).startswith("/")
     ]
-    return nlu + risk_data.load()
+    return nlu + risk_data.load_with_concern()
 
 
 class RiskModel:
-    """N-gram features and the sentence vector, one logistic regression over both."""
+    """N-gram features and the sentence vector: one logistic regression over both
+    for the label, and one for the category of another person's risk."""
 
     def __init__(self, c: float, seed: int, encoder_weight: float) -> None:
         self.ngrams = text_features()
         self.classifier = LogisticRegression(C=c, max_iter=5000, random_state=seed)
+        self.concern: LogisticRegression | None = LogisticRegression(
+            C=c, max_iter=5000, random_state=seed
+        )
         # The unit-length sentence vector is scaled up so that the regularised
         # model gives it weight beside thousands of sparse n-gram features.
         self.encoder_weight = encoder_weight
@@ -71,24 +86,69 @@ class RiskModel:
         vectors = shared_encoder().encode(normalised) * self.encoder_weight
         return sparse.hstack([grams, sparse.csr_matrix(vectors)], format="csr")
 
-    def fit(self, texts: list[str], labels: list[str]) -> RiskModel:
-        self.classifier.fit(self._features(texts, fit=True), labels)
+    def fit(
+        self, texts: list[str], labels: list[str], concerns: list[str | None] | None = None
+    ) -> RiskModel:
+        """`concerns`: per text, the category of another person's risk, or None."""
+        features = self._features(texts, fit=True)
+        self.classifier.fit(features, labels)
         column_major(self.classifier)
+        concerns = concerns or [None] * len(texts)
+        # Whose risk aside, what kind of risk: every crisis example by its label and
+        # every someone-else example by its concern.
+        rows = [
+            (i, concern or label)
+            for i, (label, concern) in enumerate(zip(labels, concerns, strict=True))
+            if (concern or label) in CATEGORIES
+        ]
+        if len({category for _, category in rows}) < 2 or self.concern is None:
+            self.concern = None  # one category has nothing to tell apart
+            return self
+        self.concern.fit(features[[i for i, _ in rows]], [category for _, category in rows])
+        column_major(self.concern)
         return self
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         return self.classifier.predict_proba(self._features(texts))
+
+    def predict(self, texts: list[str]) -> list[dict[str, Any]]:
+        """The assessment of each text (see `assessment`), features computed once."""
+        features = self._features(texts)
+        labels = self.classifier.predict_proba(features)
+        if self.concern is None:
+            return [assessment(self.classes_, p) for p in labels]
+        concerns = self.concern.predict_proba(features)
+        return [
+            assessment(self.classes_, p, self.concern.classes_, q)
+            for p, q in zip(labels, concerns, strict=True)
+        ]
 
     @property
     def classes_(self) -> np.ndarray:
         return self.classifier.classes_
 
 
-def assessment(classes: np.ndarray, probabilities: np.ndarray) -> dict[str, Any]:
-    """The probability of any risk, and the likeliest risk category."""
+def assessment(
+    classes: np.ndarray,
+    probabilities: np.ndarray,
+    concern_classes: np.ndarray | None = None,
+    concern: np.ndarray | None = None,
+) -> dict[str, Any]:
+    """The probability of any risk to the client and the likeliest category; with
+    the concern model's output, also "someone_else": the probability that the
+    message tells of another person's risk, and the likeliest category of it."""
     by_label = dict(zip(classes, map(float, probabilities), strict=True))
-    category = max((c for c in by_label if c != NO_RISK), key=by_label.__getitem__)
-    return {"probability": round(1.0 - by_label.get(NO_RISK, 0.0), 4), "category": category}
+    own = [c for c in by_label if c not in NOT_OWN_RISK]
+    category = max(own, key=by_label.__getitem__)
+    safe = sum(by_label.get(label, 0.0) for label in NOT_OWN_RISK)
+    result: dict[str, Any] = {"probability": round(1.0 - safe, 4), "category": category}
+    if concern_classes is not None and concern is not None:
+        by_category = dict(zip(concern_classes, map(float, concern), strict=True))
+        result["someone_else"] = {
+            "probability": round(by_label.get(SOMEONE_ELSE, 0.0), 4),
+            "category": max(by_category, key=by_category.__getitem__),
+        }
+    return result
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -114,7 +174,11 @@ class RiskClassifier(LinearTextComponent):
             int(self.config["random_seed"]),
             float(self.config["encoder_weight"]),
         )
-        model.fit([text for text, _ in examples], [label for _, label in examples])
+        model.fit(
+            [text for text, _, _ in examples],
+            [label for _, label, _ in examples],
+            [concern for _, _, concern in examples],
+        )
         return self.store(model)
 
     def process(self, messages: list[Message]) -> list[Message]:
@@ -133,17 +197,23 @@ class RiskClassifier(LinearTextComponent):
         of them alone ("earlier_probability"), in one batch."""
         assert self.model is not None
         if not earlier:
-            [probabilities] = self.model.predict_proba([text])
-            return assessment(self.model.classes_, probabilities)
+            [risk] = self.model.predict([text])
+            return risk
         before = risk_data.read_together(earlier)
         together_text = risk_data.read_together([*earlier, text])
-        alone, before_only, together = self.model.predict_proba([text, before, together_text])
-        risk = assessment(self.model.classes_, alone)
-        risk["context"] = {
-            **assessment(self.model.classes_, together),
-            "earlier_probability": assessment(self.model.classes_, before_only)["probability"],
-        }
+        risk, before_only, together = self.model.predict([text, before, together_text])
+        together.pop("someone_else", None)
+        risk["context"] = {**together, "earlier_probability": before_only["probability"]}
         return risk
 
 
-__all__ = ["RISK_KEY", "RiskClassifier", "RiskModel", "assessment", "label_of", "training_examples"]
+__all__ = [
+    "NOT_OWN_RISK",
+    "RISK_KEY",
+    "SOMEONE_ELSE",
+    "RiskClassifier",
+    "RiskModel",
+    "assessment",
+    "label_of",
+    "training_examples",
+]

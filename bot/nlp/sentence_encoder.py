@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 from scipy.special import erf
+from threadpoolctl import ThreadpoolController
 
 MANIFEST = Path(__file__).with_name("sentence_encoder.yml")
 DIMENSION = 384
@@ -180,6 +181,8 @@ class SentenceEncoder:
             for i in range(int(config["num_hidden_layers"]))
         ]
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        # Made after numpy has loaded its BLAS, which is what it finds and limits.
+        self._threads = ThreadpoolController()
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """One row per text; texts already seen come from the cache."""
@@ -194,11 +197,16 @@ class SentenceEncoder:
         ids = {text: self.tokenizer.encode(text).ids for text in missing}
         # Similar lengths together, so that a batch pads little.
         order = sorted(missing, key=lambda text: len(ids[text]))
-        for start in range(0, len(order), batch_size):
-            chunk = order[start : start + batch_size]
-            for text, vector in zip(chunk, self._forward([ids[t] for t in chunk]), strict=True):
-                result[missing[text]] = vector
-                self._remember(text, vector)
+        # One BLAS thread: a message is a few dozen tokens, and on these small
+        # matrices the threads' hand-offs cost more than they save, most of all
+        # when the other core is busy (docs/benchmarks.md: encoder).
+        with self._threads.limit(limits=1, user_api="blas"):
+            for start in range(0, len(order), batch_size):
+                chunk = order[start : start + batch_size]
+                vectors = self._forward([ids[t] for t in chunk])
+                for text, vector in zip(chunk, vectors, strict=True):
+                    result[missing[text]] = vector
+                    self._remember(text, vector)
         return result
 
     @property

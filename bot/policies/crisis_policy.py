@@ -23,6 +23,14 @@ question: it is run again, so the answer to the check never fills one of its
 slots. After "Are you safe right now?", "No" gets `utter_not_safe`: the
 emergency number first, the safety plan offered, and no second question.
 
+When the client tells of someone else's risk (intent `risk_someone_else`), the
+turn is how to help, with the lines, and then the client carries on: an active
+form asks its question again (it runs after a response, not after the client's
+message, so the message never fills one of its slots):
+
+    utter_someone_else_<category>
+    <the active form> or action_listen
+
 Nothing is learned, so no training data can change this, and the lines are a
 plain response, so they go out even when the action server is down (a failed
 custom action is logged by Rasa and the turn goes on).
@@ -49,10 +57,12 @@ from bot.crisis.graded import (
     DENIED_INTENT,
     DENIED_RESPONSE,
     NOT_SAFE_RESPONSE,
+    SOMEONE_ELSE_INTENT,
     UNCLEAR_RESPONSE,
     AnswerReader,
     category_of_check,
     check_response,
+    someone_else_response,
 )
 from bot.crisis.replies import load_wording
 
@@ -122,12 +132,23 @@ class CrisisTurns:
     def load(cls) -> CrisisTurns:
         return cls(AnswerReader(load_wording()["check"]["answers"]))
 
-    def steps(self, events: list[Event], user_index: int, form_was_active: bool) -> list[str]:
+    def steps(
+        self,
+        events: list[Event],
+        user_index: int,
+        form_was_active: bool,
+        active_form: str | None = None,
+    ) -> list[str]:
         """The whole turn that answers the client's message at `user_index` ([] for none)."""
         message = events[user_index]
         category = category_of(message.intent_name)
         if category is not None:
             return crisis_turn(category, form_was_active)
+        if message.intent_name == SOMEONE_ELSE_INTENT:
+            category = (message.parse_data.get("crisis") or {}).get("category")
+            if category is None:
+                return []
+            return [someone_else_response(category), active_form or ACTION_LISTEN_NAME]
         asked, asked_index = _answered(events, user_index)
         checked = category_of_check(asked)
         if message.intent_name == CHECK_INTENT:
@@ -164,7 +185,7 @@ class CrisisTurns:
         form_was_active = (
             tracker.active_loop_name is not None or ACTION_DEACTIVATE_LOOP_NAME in done
         )
-        for step in self.steps(events, user_index, form_was_active):
+        for step in self.steps(events, user_index, form_was_active, tracker.active_loop_name):
             if step not in done:
                 return step
         return None
