@@ -3,12 +3,28 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+from types import FrameType
 
 from bot.local_keys import local_secret
 from bot.settings import SettingsError, load_settings
 
 KEY_FILE = "dashboard.key"
+
+
+def _stop_cleanly_on_signals() -> None:
+    """Ctrl-C and SIGTERM (what systemd and docker send) both end the server the
+    same clean way: waitress stops on KeyboardInterrupt and the process exits 0.
+    Set explicitly because a process that a shell starts in the background
+    inherits SIGINT ignored, and Python then never raises KeyboardInterrupt: the
+    server would run on until killed."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -42,5 +58,6 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(f"error: {error}")
     from waitress import serve
 
+    _stop_cleanly_on_signals()
     print(f"{name} on http://{host}:{port}", flush=True)
     serve(app, host=host, port=port, threads=4, ident="")
