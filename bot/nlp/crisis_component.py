@@ -141,21 +141,16 @@ class CrisisClassifier(GraphComponent):
         theirs = own_low and float(someone.get("probability", 0.0)) >= self.someone_else_threshold
         asking = own_low and intent == RETRIEVAL_INTENT and is_question(text)
         if detection:
-            if detection.category != HELP and (theirs or asking):
+            if detection.category == HELP:
+                level = "high"  # asking for help outright is never questioned back
+            elif theirs or asking:
                 # The lexicon's phrase names the kind of risk; the lines still go out.
-                return {
-                    "category": detection.category,
-                    "level": "someone_else" if theirs else "topic",
-                    "layer": "lexicon",
-                    "phrase": detection.phrase,
-                    "confidence": 1.0,
-                    **views,
-                }
-            # Asking for help outright is never questioned back.
-            dismissed = detection.category != HELP and probability < self.lexicon_confirm
+                level = "someone_else" if theirs else "topic"
+            else:
+                level = "uncertain" if probability < self.lexicon_confirm else "high"
             return {
                 "category": detection.category,
-                "level": "uncertain" if dismissed else "high",
+                "level": level,
                 "layer": "lexicon",
                 "phrase": detection.phrase,
                 "confidence": 1.0,
