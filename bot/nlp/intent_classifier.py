@@ -3,10 +3,11 @@
 DIET alone was often sure of the wrong intent on phrasings unlike its examples
 ("do i have to act things out" as share_feelings at 1.00; a long situation
 ending in a question about IPT as a feeling to acknowledge). This component
-reads every message with a linear model over word and character n-grams
-(bot/nlp/linear_text.py), trained on the same examples but with each IPT topic
-as a class of its own (`faq/grief`, `faq/format`, ...) rather than one large,
-mixed `faq` class, then summed back into intents. The final ranking is
+reads every message with a linear model over word and character n-grams, and
+the sentence vector when `encoder_weight` is above 0 (bot/nlp/linear_text.py),
+trained on the same examples but with each IPT topic as a class of its own
+(`faq/grief`, `faq/format`, ...) rather than one large, mixed `faq` class,
+then summed back into intents. The final ranking is
 `weight` x its probabilities + (1 - weight) x the ranking DIET wrote before it
 in the pipeline (with no ranking there, its own reading counts alone), and the
 FallbackClassifier that follows judges that ranking. The weight and the
@@ -66,11 +67,21 @@ class LinearIntentClassifier(LinearTextComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"C": 30.0, "weight": 0.7, "ranking_length": 10, "random_seed": 20261122}
+        return {
+            "C": 30.0,
+            "encoder_weight": 0.0,
+            "weight": 0.7,
+            "ranking_length": 10,
+            "random_seed": 20261122,
+        }
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
-        model = logistic_model(float(self.config["C"]), int(self.config["random_seed"]))
+        model = logistic_model(
+            float(self.config["C"]),
+            int(self.config["random_seed"]),
+            float(self.config["encoder_weight"]),
+        )
         model.fit([prepared(m.get(TEXT)) for m in examples], [label_of(m) for m in examples])
         return self.store(model)
 

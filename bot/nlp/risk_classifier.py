@@ -39,8 +39,13 @@ from sklearn.linear_model import LogisticRegression
 
 from bot.crisis import CATEGORIES, category_of, risk_data
 from bot.nlp.conversation_context import context_of
-from bot.nlp.linear_text import LinearTextComponent, column_major, prepared, text_features
-from bot.nlp.sentence_encoder import MANIFEST, shared_encoder
+from bot.nlp.linear_text import (
+    LinearTextComponent,
+    column_major,
+    encoder_fingerprint,
+    prepared,
+    text_features,
+)
 
 RISK_KEY = "risk"
 NO_RISK = risk_data.NO_RISK
@@ -71,20 +76,17 @@ class RiskModel:
     for the label, and one for the category of another person's risk."""
 
     def __init__(self, c: float, seed: int, encoder_weight: float) -> None:
-        self.ngrams = text_features()
+        self.features = text_features(encoder_weight)
         self.classifier = LogisticRegression(C=c, max_iter=5000, random_state=seed)
         self.concern: LogisticRegression | None = LogisticRegression(
             C=c, max_iter=5000, random_state=seed
         )
-        # The unit-length sentence vector is scaled up so that the regularised
-        # model gives it weight beside thousands of sparse n-gram features.
-        self.encoder_weight = encoder_weight
 
     def _features(self, texts: list[str], fit: bool = False) -> sparse.csr_matrix:
         normalised = [prepared(text) for text in texts]
-        grams = self.ngrams.fit_transform(normalised) if fit else self.ngrams.transform(normalised)
-        vectors = shared_encoder().encode(normalised) * self.encoder_weight
-        return sparse.hstack([grams, sparse.csr_matrix(vectors)], format="csr")
+        if fit:
+            return sparse.csr_matrix(self.features.fit_transform(normalised))
+        return sparse.csr_matrix(self.features.transform(normalised))
 
     def fit(
         self, texts: list[str], labels: list[str], concerns: list[str | None] | None = None
@@ -164,7 +166,7 @@ class RiskClassifier(LinearTextComponent):
         # Rasa fingerprints the NLU data and the config; data/risk/ and the
         # encoder's manifest are ours, so a change there must retrain too.
         digest = hashlib.sha256(risk_data.fingerprint().encode())
-        digest.update(MANIFEST.read_bytes())
+        digest.update(str(encoder_fingerprint(config)).encode())
         return digest.hexdigest()
 
     def train(self, training_data: TrainingData) -> Resource:

@@ -3,13 +3,16 @@
 It stands where Rasa's ResponseSelector would and writes the same output
 (`response_selector.faq`: the chosen `faq/<topic>` with its confidence, and a
 ranking), so the actions and the stories do not know which one ran. It is a
-linear support vector machine over word and character n-grams
-(bot/nlp/linear_text.py), trained on the `faq/<topic>` examples, with its
-scores calibrated into probabilities by cross-validation so that
-FAQ_ANSWER_CONFIDENCE means the same kind of thing it meant before. On
+linear support vector machine over word and character n-grams, and the sentence
+vector when `encoder_weight` is above 0 (bot/nlp/linear_text.py), trained on
+the `faq/<topic>` examples, with its scores calibrated into probabilities by
+cross-validation so that FAQ_ANSWER_CONFIDENCE means the same kind of thing it meant before. On
 questions written by people who never saw the training data it picked the
 right topic more often than the ResponseSelector and was confidently wrong
-less often (docs/nlu-pipeline-experiments.md, docs/psychoeducation-eval.md).
+less often (docs/nlu-pipeline-experiments.md, docs/psychoeducation-eval.md);
+the sentence vector beside the n-grams picked it more often again on the
+read sets (docs/topic-models.md); config.yml leaves it off until a trained
+model has passed `make test` and the kept blind set with it.
 """
 
 from __future__ import annotations
@@ -42,11 +45,11 @@ from sklearn.svm import LinearSVC
 from bot.nlp.linear_text import LinearTextComponent, prepared, text_features
 
 
-def build_model(c: float, seed: int, folds: int) -> Pipeline:
+def build_model(c: float, seed: int, folds: int, encoder_weight: float = 0.0) -> Pipeline:
     # Calibration folds are taken in order (no shuffling): the same data gives
     # the same model.
     classifier = CalibratedClassifierCV(LinearSVC(C=c, random_state=seed), cv=folds)
-    return make_pipeline(text_features(), classifier)
+    return make_pipeline(text_features(encoder_weight), classifier)
 
 
 def utter_action(intent_response_key: str) -> str:
@@ -62,6 +65,7 @@ class TopicClassifier(LinearTextComponent):
         return {
             "retrieval_intent": "faq",
             "C": 0.5,
+            "encoder_weight": 0.0,
             "calibration_folds": 5,
             "ranking_length": 10,
             "random_seed": 20261122,
@@ -90,6 +94,7 @@ class TopicClassifier(LinearTextComponent):
             float(self.config["C"]),
             int(self.config["random_seed"]),
             int(self.config["calibration_folds"]),
+            float(self.config["encoder_weight"]),
         )
         model.fit(texts, labels)
         responses = {
