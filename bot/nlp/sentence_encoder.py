@@ -126,7 +126,8 @@ class _Layer:
         attention = "attention.self"
         # Weights kept as the file has them, (out, in), and applied as W @ x.T:
         # with a message's few dozen rows, OpenBLAS multiplies that way 1.5 to 2
-        # times faster than x @ W.T with W transposed (docs/crisis-latency.md).
+        # times faster than x @ W.T with W transposed (6 rows by 1152x384, one
+        # thread: 297 against 625 microseconds).
         # Query, key and value in one matrix product instead of three.
         self.qkv = np.ascontiguousarray(
             np.concatenate([w(f"{attention}.{p}.weight") for p in ("query", "key", "value")])
