@@ -20,6 +20,7 @@ buttons it offers). Writes docs/psychoeducation-eval.md.
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 import sys
 import time
@@ -40,6 +41,9 @@ OTHER_HELDOUT = PROJECT_ROOT / "tests" / "data" / "nlu_holdout.yml"
 BLIND = PROJECT_ROOT / "tests" / "data" / "psychoeducation_blind.yml"
 BLIND2 = PROJECT_ROOT / "tests" / "data" / "psychoeducation_blind2.yml"
 BLIND3 = PROJECT_ROOT / "tests" / "data" / "psychoeducation_blind3.yml"
+# Written from the seeds alone before the crisis issue's changes, scored once at
+# its end (benchmarks/ipt_blind.py, docs/psychoeducation-blind4.md).
+BLIND4 = PROJECT_ROOT / "tests" / "data" / "psychoeducation_blind4.yml"
 # As in actions/psychoeducation.py and actions/fallback.py.
 OFFERED_CHOICES = 3
 REPORT = PROJECT_ROOT / "docs" / "psychoeducation-eval.md"
@@ -85,6 +89,26 @@ def nlu_file_examples(path: Path) -> list[tuple[str, str]]:
     return cases
 
 
+def question_file_examples(path: Path) -> list[tuple[str, str]]:
+    """(full intent, text) from a file of `questions:` with a topic and a text each."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [(f"faq/{q['topic']}", str(q["text"]).strip()) for q in data["questions"]]
+
+
+def plain(text: str) -> str:
+    """Lower case, letters, digits and spaces: two writings of one question compare equal."""
+    return re.sub(r"[^a-z0-9 ]", "", text.strip().lower()).strip()
+
+
+def training_texts() -> set[str]:
+    """Every NLU training example of data/nlu/, as `plain` gives it."""
+    texts = set()
+    for file in (PROJECT_ROOT / "data" / "nlu").rglob("*.yml"):
+        for block in yaml.safe_load(file.read_text(encoding="utf-8")).get("nlu", []):
+            texts |= {plain(ln[2:]) for ln in block.get("examples", "").splitlines() if ln}
+    return texts
+
+
 def heldout_examples() -> list[tuple[str, str]]:
     """The first held-out set: IPT questions and the other intents' phrasings."""
     cases = nlu_file_examples(HELDOUT)
@@ -100,6 +124,7 @@ def heldout_sets() -> dict[str, list[tuple[str, str]]]:
         "blind": nlu_file_examples(BLIND),
         "blind 2": nlu_file_examples(BLIND2),
         "blind 3": nlu_file_examples(BLIND3),
+        "blind 4": question_file_examples(BLIND4),
     }
 
 
@@ -366,6 +391,10 @@ def main() -> None:
         "- *blind 3*: tests/data/psychoeducation_blind3.yml, written the same way when the "
         "TopicClassifier came in, while other training examples were written by someone "
         "else; scored once, after the pipeline and data were settled.",
+        "- *blind 4*: tests/data/psychoeducation_blind4.yml, IPT questions only, written from "
+        "the seeds by someone who saw neither the training data nor the other sets, before "
+        "the sentence encoder came in; scored once at the end of that change "
+        "(docs/psychoeducation-blind4.md).",
         "- *intent F1*: the intent the assistant acts on (after the fallback and crisis "
         "components), weighted and macro over intents.",
         "- *response selection*: the top topic of the pipeline's response selector "
