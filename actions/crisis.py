@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import context
 from actions.context import db, in_thread
 from bot.crisis import category_of, category_of_reply
-from bot.crisis.graded import NOT_SAFE_RESPONSE, category_of_check
+from bot.crisis.graded import NOT_SAFE_RESPONSE, category_of_check, category_of_someone_else
 from bot.storage import crisis_events
 from bot.storage.crisis_events import NewCrisisEvent
 
@@ -78,7 +78,9 @@ async def store(new: NewCrisisEvent) -> None:
         # The client already has the lines; the log is what is left to fix this.
         logger.exception("could not record a crisis event (%s)", new.category)
         return
-    if stored:
+    # Another person's risk is the therapist's to read at the next review, not an
+    # alert about this client.
+    if stored and new.kind != "someone_else":
         await notify_clinic(new)
 
 
@@ -94,6 +96,8 @@ def what_was_said(tracker: Tracker) -> tuple[str, str]:
             return "not_safe", "immediate_danger"
         if asked := category_of_check(name):
             return "uncertain", asked
+        if theirs := category_of_someone_else(name):
+            return "someone_else", theirs
         if answered := category_of_reply(name):
             return "detected", answered
     intent = (tracker.latest_message.get("intent") or {}).get("name")

@@ -203,6 +203,23 @@ def test_the_clinic_webhook_gets_the_fact_once_and_no_message_text(
     assert len(payload["conversation"]) == 16
 
 
+def test_someone_elses_risk_is_recorded_for_the_therapist_and_the_clinic_is_not_alerted(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clinic = ClinicWebhook()
+
+    async def about_a_friend(url: str) -> None:
+        with_webhook(settings, url, monkeypatch)
+        t = tracker("my friend says she wants to die", "risk_someone_else", message_id="w4")
+        t.events.append({"event": "action", "name": "utter_someone_else_suicide"})
+        assert await ActionRecordCrisis().run(CollectingDispatcher(), t, {}) == []
+
+    asyncio.run(clinic.serve(about_a_friend))
+    assert clinic.received == []
+    [event] = crisis_events.for_conversation(database(settings), "client-7")
+    assert (event.kind, event.category) == ("someone_else", "suicide")
+
+
 def test_a_failing_webhook_still_leaves_the_event_recorded(
     settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

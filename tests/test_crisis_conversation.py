@@ -236,7 +236,7 @@ def test_each_message_is_read_after_the_previous_ones_but_a_crisis_only_once(
 
 
 @pytest.mark.server
-def test_someone_elses_risk_gets_how_to_help_with_the_lines_and_nothing_recorded(
+def test_someone_elses_risk_gets_how_to_help_with_the_lines_and_is_recorded_as_such(
     assistant: LocalAssistant,
 ) -> None:
     sender = "third-person"
@@ -245,8 +245,8 @@ def test_someone_elses_risk_gets_how_to_help_with_the_lines_and_nothing_recorded
     [reply] = [r for r in replies if HOW_TO_HELP in r]
     assert f"• {LIFELINE}" in reply and "ask them directly" in reply
     assert not any("Are you safe right now?" in r or SUICIDE_QUESTION in r for r in replies)
-    # Not the client's crisis: the therapist's crisis record stays empty.
-    assert crisis_rows(assistant, sender) == []
+    # Not the client's crisis: recorded as another person's, for the therapist.
+    assert crisis_rows(assistant, sender) == [("someone_else", "suicide")]
 
 
 @pytest.mark.server

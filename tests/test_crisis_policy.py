@@ -189,6 +189,7 @@ def about_someone(category: str) -> UserUttered:
 def test_someone_elses_risk_gets_how_to_help_and_no_question_about_the_client() -> None:
     assert play(tracker_with(about_someone("suicide"))) == [
         "utter_someone_else_suicide",
+        "action_record_crisis",
         ACTION_LISTEN_NAME,
     ]
 
@@ -197,6 +198,8 @@ def test_inside_a_form_someone_elses_risk_is_answered_and_the_form_asks_again() 
     tracker = in_form(about_someone("eating_disorder"))
     assert next_crisis_action(tracker) == "utter_someone_else_eating_disorder"
     tracker.update(ActionExecuted("utter_someone_else_eating_disorder"))
+    assert next_crisis_action(tracker) == "action_record_crisis"
+    tracker.update(ActionExecuted("action_record_crisis"))
     # The form runs after a response, not after the message: it asks, it fills nothing.
     assert next_crisis_action(tracker) == "incident_form"
     tracker.update(ActionExecuted("incident_form"))

@@ -65,12 +65,22 @@ def is_graded_response(name: str) -> bool:
     )
 
 
+def _category_after(prefix: str, action: str | None) -> str | None:
+    if not action or not action.startswith(prefix):
+        return None
+    category = action[len(prefix) :]
+    return category if category in CATEGORIES else None
+
+
 def category_of_check(action: str | None) -> str | None:
     """The category an `utter_risk_check_<category>` asks about, else None."""
-    if not action or not action.startswith(CHECK_PREFIX):
-        return None
-    category = action[len(CHECK_PREFIX) :]
-    return category if category in CATEGORIES else None
+    return _category_after(CHECK_PREFIX, action)
+
+
+def category_of_someone_else(action: str | None) -> str | None:
+    """The category of another person's risk an `utter_someone_else_<category>`
+    answers, else None."""
+    return _category_after(SOMEONE_ELSE_PREFIX, action)
 
 
 def _words(text: str) -> tuple[str, ...]:

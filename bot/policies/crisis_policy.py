@@ -24,11 +24,13 @@ slots. After "Are you safe right now?", "No" gets `utter_not_safe`: the
 emergency number first, the safety plan offered, and no second question.
 
 When the client tells of someone else's risk (intent `risk_someone_else`), the
-turn is how to help, with the lines, and then the client carries on: an active
-form asks its question again (it runs after a response, not after the client's
-message, so the message never fills one of its slots):
+turn is how to help, with the lines, a "someone_else" event for the therapist,
+and then the client carries on: an active form asks its question again (it runs
+after a response, not after the client's message, so the message never fills
+one of its slots):
 
     utter_someone_else_<category>
+    action_record_crisis         stores a "someone_else" event
     <the active form> or action_listen
 
 Nothing is learned, so no training data can change this, and the lines are a
@@ -148,7 +150,11 @@ class CrisisTurns:
             category = (message.parse_data.get("crisis") or {}).get("category")
             if category is None:
                 return []
-            return [someone_else_response(category), active_form or ACTION_LISTEN_NAME]
+            return [
+                someone_else_response(category),
+                RECORD_ACTION,
+                active_form or ACTION_LISTEN_NAME,
+            ]
         asked, asked_index = _answered(events, user_index)
         checked = category_of_check(asked)
         if message.intent_name == CHECK_INTENT:

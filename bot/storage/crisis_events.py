@@ -25,8 +25,9 @@ class NewCrisisEvent:
     confidence: float | None = None
 
 
-# "uncertain": the assistant was not sure and asked (bot/crisis/graded.py).
-KINDS = ("detected", "uncertain", "not_safe", "retraction")
+# "uncertain": the assistant was not sure and asked (bot/crisis/graded.py);
+# "someone_else": the client told of another person's risk and was told how to help.
+KINDS = ("detected", "uncertain", "not_safe", "retraction", "someone_else")
 
 
 def record(db: Database, new: NewCrisisEvent, now: datetime | None = None) -> bool:

@@ -115,7 +115,8 @@ def summary_text(record: ClientRecord) -> str:
     crises = summary.crisis
     lines.append(f"CRISIS EVENTS: {len(crises)}" if crises else "Crisis events: none")
     for event in crises:
-        lines.append(f"  {when(event.created_at)}  {event.category} ({event.kind})")
+        kind = event.kind.replace("_", " ")
+        lines.append(f"  {when(event.created_at)}  {event.category} ({kind})")
         lines += _quote(event.message_text, "      ")
     lines.append("")
     if summary.ratings:
