@@ -4,8 +4,8 @@ Why: the crisis layer has to recognise risk in words nobody on the team wrote.
 Word and character n-grams only know the words of their training data; a
 sentence encoder places "I've been putting pills aside" near "I am saving up my
 medication" although they share no word. The model is small (6 layers of 384,
-22 M weights), so a numpy forward pass costs milliseconds and needs neither
-PyTorch nor a download.
+22 M weights): onnxruntime runs it in milliseconds from a graph built in memory
+(encoder_graph.py), with neither PyTorch nor a download.
 
 Where the weights come from is fixed in sentence_encoder.yml beside this file:
 the PyPI package, its version, the archive inside it and the SHA-256 of every
@@ -29,8 +29,6 @@ from pathlib import Path
 
 import numpy as np
 import yaml
-from scipy.special import erf
-from threadpoolctl import ThreadpoolController
 
 MANIFEST = Path(__file__).with_name("sentence_encoder.yml")
 DIMENSION = 384
@@ -101,74 +99,22 @@ def read_verified(manifest: Manifest, archive: Path) -> dict[str, bytes]:
     return files
 
 
-def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    mean = x.mean(axis=-1, keepdims=True)
-    var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
-    return (x - mean) / np.sqrt(var + 1e-12) * weight + bias
-
-
-def _gelu(x: np.ndarray) -> np.ndarray:
-    # The exact (erf) GELU of BERT, not the tanh approximation.
-    return 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))
-
-
-def _dense(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
-    """x @ weight.T + bias over the last axis, for weight in the file's (out, in) layout."""
-    rows = x.reshape(-1, x.shape[-1])
-    return (weight @ rows.T).T.reshape(*x.shape[:-1], weight.shape[0]) + bias
-
-
-class _Layer:
-    def __init__(self, weights: dict[str, np.ndarray], prefix: str, heads: int) -> None:
-        def w(name: str) -> np.ndarray:
-            return weights[f"{prefix}.{name}"].astype(np.float32)
-
-        attention = "attention.self"
-        # Weights kept as the file has them, (out, in), and applied as W @ x.T:
-        # with a message's few dozen rows, OpenBLAS multiplies that way 1.5 to 2
-        # times faster than x @ W.T with W transposed (6 rows by 1152x384, one
-        # thread: 297 against 625 microseconds).
-        # Query, key and value in one matrix product instead of three.
-        self.qkv = np.ascontiguousarray(
-            np.concatenate([w(f"{attention}.{p}.weight") for p in ("query", "key", "value")])
-        )
-        self.qkv_bias = np.concatenate(
-            [w(f"{attention}.{p}.bias") for p in ("query", "key", "value")]
-        )
-        self.out = np.ascontiguousarray(w("attention.output.dense.weight"))
-        self.out_bias = w("attention.output.dense.bias")
-        self.norm1 = (w("attention.output.LayerNorm.weight"), w("attention.output.LayerNorm.bias"))
-        self.up = np.ascontiguousarray(w("intermediate.dense.weight"))
-        self.up_bias = w("intermediate.dense.bias")
-        self.down = np.ascontiguousarray(w("output.dense.weight"))
-        self.down_bias = w("output.dense.bias")
-        self.norm2 = (w("output.LayerNorm.weight"), w("output.LayerNorm.bias"))
-        self.heads = heads
-
-    def __call__(self, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        batch, length, width = x.shape
-        size = width // self.heads
-        qkv = _dense(x, self.qkv, self.qkv_bias)
-        qkv = qkv.reshape(batch, length, 3, self.heads, size).transpose(2, 0, 3, 1, 4)
-        query, key, value = qkv[0], qkv[1], qkv[2]
-        scores = query @ key.transpose(0, 1, 3, 2) / np.sqrt(size)
-        scores = scores + mask[:, None, None, :]
-        scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
-        scores /= scores.sum(axis=-1, keepdims=True)
-        context = (scores @ value).transpose(0, 2, 1, 3).reshape(batch, length, width)
-        x = _layer_norm(_dense(context, self.out, self.out_bias) + x, *self.norm1)
-        hidden = _gelu(_dense(x, self.up, self.up_bias))
-        return _layer_norm(_dense(hidden, self.down, self.down_bias) + x, *self.norm2)
-
-
 class SentenceEncoder:
     """Unit-length 384-dimensional vectors for texts, the same as sentence-transformers gives."""
 
     def __init__(self, manifest: Manifest | None = None) -> None:
         # Imported here: only the encoder needs them, and a missing package should
         # surface as EncoderUnavailable's message, not an import error at start-up.
-        from safetensors.numpy import load as load_safetensors
-        from tokenizers import Tokenizer
+        try:
+            import onnxruntime
+            from safetensors.numpy import load as load_safetensors
+            from tokenizers import Tokenizer
+
+            from bot.nlp.encoder_graph import OUTPUT, build_graph
+        except ImportError as error:
+            raise EncoderUnavailable(
+                f"the package {error.name} is not installed: run `make setup`"
+            ) from None
 
         self.manifest = manifest or Manifest.load()
         files = read_verified(self.manifest, archive_path(self.manifest))
@@ -178,21 +124,23 @@ class SentenceEncoder:
         # The file asks for fixed padding to 128; padding is done here per batch.
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_length=self.manifest.max_tokens)
-        self.word = weights["embeddings.word_embeddings.weight"].astype(np.float32)
-        self.position = weights["embeddings.position_embeddings.weight"].astype(np.float32)
-        self.token_type = weights["embeddings.token_type_embeddings.weight"][0].astype(np.float32)
-        self.norm = (
-            weights["embeddings.LayerNorm.weight"].astype(np.float32),
-            weights["embeddings.LayerNorm.bias"].astype(np.float32),
+        graph = build_graph(
+            weights, int(config["num_hidden_layers"]), int(config["num_attention_heads"])
         )
-        heads = int(config["num_attention_heads"])
-        self.layers = [
-            _Layer(weights, f"encoder.layer.{i}", heads)
-            for i in range(int(config["num_hidden_layers"]))
-        ]
+        options = onnxruntime.SessionOptions()
+        # One thread: a message is a few dozen tokens, and on these small matrices
+        # the threads' hand-offs cost more than they save, most of all when the
+        # other core is busy (docs/crisis-latency.md).
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        # Without the arena the process holds 36 MB less, at the same speed.
+        options.enable_cpu_mem_arena = False
+        self._session = onnxruntime.InferenceSession(
+            graph, options, providers=["CPUExecutionProvider"]
+        )
+        self._output = OUTPUT
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        # Made after numpy has loaded its BLAS, which is what it finds and limits.
-        self._threads = ThreadpoolController()
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """One row per text; texts already seen come from the cache."""
@@ -205,18 +153,15 @@ class SentenceEncoder:
             else:
                 missing.setdefault(text, []).append(i)
         ids = {text: self.tokenizer.encode(text).ids for text in missing}
-        # Similar lengths together, so that a batch pads little.
+        # Similar lengths together, so that a batch pads little. A batch is worth
+        # its padding: each pass over the weights costs more than a few more rows.
         order = sorted(missing, key=lambda text: len(ids[text]))
-        # One BLAS thread: a message is a few dozen tokens, and on these small
-        # matrices the threads' hand-offs cost more than they save, most of all
-        # when the other core is busy (docs/benchmarks.md: encoder).
-        with self._threads.limit(limits=1, user_api="blas"):
-            for start in range(0, len(order), batch_size):
-                chunk = order[start : start + batch_size]
-                vectors = self._forward([ids[t] for t in chunk])
-                for text, vector in zip(chunk, vectors, strict=True):
-                    result[missing[text]] = vector
-                    self._remember(text, vector)
+        for start in range(0, len(order), batch_size):
+            chunk = order[start : start + batch_size]
+            vectors = self._forward([ids[t] for t in chunk])
+            for text, vector in zip(chunk, vectors, strict=True):
+                result[missing[text]] = vector
+                self._remember(text, vector)
         return result
 
     @property
@@ -240,11 +185,14 @@ class SentenceEncoder:
         for row, ids in enumerate(batch):
             tokens[row, : len(ids)] = ids
             present[row, : len(ids)] = 1.0
-        x = self.word[tokens] + self.position[:length] + self.token_type
-        x = _layer_norm(x, *self.norm)
-        mask = (1.0 - present) * -1e9
-        for layer in self.layers:
-            x = layer(x, mask)
+        [x] = self._session.run(
+            [self._output],
+            {
+                "ids": tokens,
+                "positions": np.arange(length, dtype=np.int64),
+                "mask_bias": ((1.0 - present) * -1e9)[:, None, None, :],
+            },
+        )
         # Mean of the token vectors (padding left out), then unit length.
         pooled = (x * present[:, :, None]).sum(axis=1) / present.sum(axis=1, keepdims=True)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
