@@ -110,7 +110,7 @@ class SentenceEncoder:
             from safetensors.numpy import load as load_safetensors
             from tokenizers import Tokenizer
 
-            from bot.nlp.encoder_graph import OUTPUT, build_graph
+            from bot.nlp.encoder_graph import build_graph
         except ImportError as error:
             raise EncoderUnavailable(
                 f"the package {error.name} is not installed: run `make setup`"
@@ -139,7 +139,6 @@ class SentenceEncoder:
         self._session = onnxruntime.InferenceSession(
             graph, options, providers=["CPUExecutionProvider"]
         )
-        self._output = OUTPUT
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
@@ -185,8 +184,9 @@ class SentenceEncoder:
         for row, ids in enumerate(batch):
             tokens[row, : len(ids)] = ids
             present[row, : len(ids)] = 1.0
+        # The graph has one output, the last layer's token vectors.
         [x] = self._session.run(
-            [self._output],
+            None,
             {
                 "ids": tokens,
                 "positions": np.arange(length, dtype=np.int64),
