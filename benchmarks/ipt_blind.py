@@ -17,6 +17,7 @@ from datetime import date
 from benchmarks.psychoeducation_eval import (
     BLIND4,
     Outcome,
+    answered,
     behaviour,
     evaluate,
     plain,
@@ -34,12 +35,12 @@ def main() -> None:
     limit = settings.faq_answer_confidence
     outcome = evaluate(settings.model_path, question_file_examples(BLIND4))
     cases = outcome.topics
-    right = [c for c in cases if c.is_faq and c.confidence >= limit and c.top == c.expected]
+    right = [c for c in cases if answered(c, limit) and c.top == c.expected]
     # Short questions that both writers happened to write are training examples too.
     training = training_texts()
     unseen = Outcome(topics=[c for c in cases if plain(c.text) not in training])
     asked = Counter(c.expected for c in cases)
-    answered = Counter(c.expected for c in right)
+    right_by_topic = Counter(c.expected for c in right)
     share = len(right) / len(cases)
     lines = [
         "# IPT questions, blind set 4",
@@ -67,8 +68,10 @@ def main() -> None:
         "| topic | answered right |",
         "|---|---|",
         *(
-            f"| {topic} | {answered[topic]}/{n} |"
-            for topic, n in sorted(asked.items(), key=lambda item: answered[item[0]] / item[1])
+            f"| {topic} | {right_by_topic[topic]}/{n} |"
+            for topic, n in sorted(
+                asked.items(), key=lambda item: right_by_topic[item[0]] / item[1]
+            )
         ),
         "",
     ]

@@ -310,12 +310,17 @@ def f1_scores(outcome: Outcome) -> tuple[float, float]:
     )
 
 
+def answered(case: TopicOutcome, threshold: float) -> bool:
+    """Whether the assistant answers the question rather than saying it is not sure."""
+    return case.is_faq and case.confidence >= threshold
+
+
 def behaviour(outcome: Outcome, threshold: float) -> str:
     """Table cells, as shares of the IPT questions: answered right, answered
     wrong, not sure with the right topic offered, not sure without it."""
     counts = Counter()
     for case in outcome.topics:
-        if not case.is_faq or case.confidence < threshold:
+        if not answered(case, threshold):
             counts["unsure offered" if case.offered else "unsure"] += 1
         else:
             counts["right" if case.top == case.expected else "wrong"] += 1
