@@ -185,18 +185,31 @@ def with_webhook(settings: Any, url: str, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(context, "settings", lambda: replace(settings, crisis_webhook_url=url))
 
 
+def record_with_clinic(
+    clinic: ClinicWebhook,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    t: Tracker,
+    times: int = 1,
+) -> list[list[dict[str, Any]]]:
+    """Runs action_record_crisis `times` with the clinic's webhook set; what each run returned."""
+    results = []
+
+    async def record(url: str) -> None:
+        with_webhook(settings, url, monkeypatch)
+        for _ in range(times):
+            results.append(await ActionRecordCrisis().run(CollectingDispatcher(), t, {}))
+
+    asyncio.run(clinic.serve(record))
+    return results
+
+
 def test_the_clinic_webhook_gets_the_fact_once_and_no_message_text(
     settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clinic = ClinicWebhook()
-
-    async def crisis_twice(url: str) -> None:
-        with_webhook(settings, url, monkeypatch)
-        t = tracker("I want to die tonight", "crisis_suicide", message_id="w1")
-        for _ in range(2):
-            await ActionRecordCrisis().run(CollectingDispatcher(), t, {})
-
-    asyncio.run(clinic.serve(crisis_twice))
+    t = tracker("I want to die tonight", "crisis_suicide", message_id="w1")
+    record_with_clinic(clinic, settings, monkeypatch, t, times=2)
     [payload] = clinic.received
     assert payload["event"] == "crisis" and payload["category"] == "suicide"
     assert "die" not in str(payload) and "client-7" not in str(payload)
@@ -207,14 +220,9 @@ def test_someone_elses_risk_is_recorded_for_the_therapist_and_the_clinic_is_not_
     settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clinic = ClinicWebhook()
-
-    async def about_a_friend(url: str) -> None:
-        with_webhook(settings, url, monkeypatch)
-        t = tracker("my friend says she wants to die", "risk_someone_else", message_id="w4")
-        t.events.append({"event": "action", "name": "utter_someone_else_suicide"})
-        assert await ActionRecordCrisis().run(CollectingDispatcher(), t, {}) == []
-
-    asyncio.run(clinic.serve(about_a_friend))
+    t = tracker("my friend says she wants to die", "risk_someone_else", message_id="w4")
+    t.events.append({"event": "action", "name": "utter_someone_else_suicide"})
+    assert record_with_clinic(clinic, settings, monkeypatch, t) == [[]]
     assert clinic.received == []
     [event] = crisis_events.for_conversation(database(settings), "client-7")
     assert (event.kind, event.category) == ("someone_else", "suicide")
@@ -224,13 +232,8 @@ def test_a_failing_webhook_still_leaves_the_event_recorded(
     settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clinic = ClinicWebhook(status=500)
-
-    async def crisis(url: str) -> None:
-        with_webhook(settings, url, monkeypatch)
-        t = tracker("kms", "crisis_suicide", message_id="w2")
-        assert await ActionRecordCrisis().run(CollectingDispatcher(), t, {}) == []
-
-    asyncio.run(clinic.serve(crisis))
+    t = tracker("kms", "crisis_suicide", message_id="w2")
+    assert record_with_clinic(clinic, settings, monkeypatch, t) == [[]]
     assert len(clinic.received) == 1
     [event] = crisis_events.for_conversation(database(settings), "client-7")
     assert event.category == "suicide"
