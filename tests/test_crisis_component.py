@@ -195,3 +195,55 @@ def test_a_question_about_a_crisis_topic_keeps_its_answer_and_gets_a_line() -> N
     assert parsed(message("can ipt help, i make myself sick daily?", "faq", 0.9, high))[0] == (
         "crisis_eating_disorder"
     )
+
+
+def confirming() -> CrisisClassifier:
+    """The shipped arrangement: a lexicon match takes over only when the
+    classifier reads risk too (lexicon_confirm = classifier_threshold)."""
+    return CrisisClassifier(
+        {
+            "classifier_threshold": 0.5,
+            "high_threshold": 0.8,
+            "lexicon_confirm": 0.5,
+            "dismiss_threshold": 0.1,
+            "context_threshold": 0.8,
+        },
+        CrisisDetector.load(),
+    )
+
+
+def test_a_lexicon_match_the_classifier_doubts_is_asked_about_with_the_lines() -> None:
+    doubted = message(
+        "honestly i just want to kms", "greet", 0.99, {"probability": 0.3, "category": "suicide"}
+    )
+    confirmed = message(
+        "honestly i just want to kms", "greet", 0.99, {"probability": 0.6, "category": "suicide"}
+    )
+    confirming().process([doubted, confirmed])
+    assert doubted.get("intent")["name"] == "risk_check"
+    assert doubted.get("crisis")["category"] == "suicide"
+    assert confirmed.get("intent")["name"] == "crisis_suicide"
+
+
+def test_diet_alone_is_dismissed_only_below_the_dismiss_threshold() -> None:
+    asked = message("tell me something funny", "crisis_overdose", 0.6, {"probability": 0.2})
+    dropped = message("i'm not suicidal, just tired", "crisis_suicide", 0.7, {"probability": 0.05})
+    confirming().process([asked, dropped])
+    assert asked.get("intent")["name"] == "risk_check"
+    assert dropped.get("intent")["name"] == "nlu_fallback"
+
+
+def test_a_dismiss_threshold_above_lexicon_confirm_is_refused() -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match="dismiss_threshold"):
+        CrisisClassifier(
+            {
+                "classifier_threshold": 0.5,
+                "high_threshold": 0.8,
+                "lexicon_confirm": 0.2,
+                "dismiss_threshold": 0.3,
+                "context_threshold": 0.8,
+            },
+            CrisisDetector.load(),
+        )
