@@ -25,10 +25,9 @@ import yaml
 
 from benchmarks.crisis_blind import WITH_LINES, crisis_messages, safe_messages, two_turn
 from benchmarks.risk_models import nlu_data
-from bot.crisis import risk_data
 from bot.crisis.detector import CrisisDetector
 from bot.nlp.crisis_component import CrisisClassifier
-from bot.nlp.risk_classifier import RiskModel, training_examples
+from bot.nlp.risk_classifier import RiskModel, assess, training_examples
 from bot.nlp.sentence_encoder import shared_encoder
 from bot.settings import PROJECT_ROOT
 
@@ -58,14 +57,9 @@ def levels(model: RiskModel, layer: CrisisClassifier, texts: list[str]) -> list[
 
 
 def last_turn_level(model: RiskModel, layer: CrisisClassifier, turns: list[str]) -> str | None:
-    """The last turn read after the earlier ones, as RiskClassifier.assess does."""
+    """The last turn read after the earlier ones, as the assistant reads it."""
     *earlier, last = turns
-    risk, before, together = model.predict(
-        [last, risk_data.read_together(earlier), risk_data.read_together(turns)]
-    )
-    together.pop("someone_else", None)
-    risk["context"] = {**together, "earlier_probability": before["probability"]}
-    return (layer.decide(last, risk) or {}).get("level")
+    return (layer.decide(last, assess(model, last, earlier)) or {}).get("level")
 
 
 def share(part: int, whole: int) -> str:

@@ -198,15 +198,21 @@ class RiskClassifier(LinearTextComponent):
         also under "context": the risk of them and the message read together, and
         of them alone ("earlier_probability"), in one batch."""
         assert self.model is not None
-        if not earlier:
-            [risk] = self.model.predict([text])
-            return risk
-        before = risk_data.read_together(earlier)
-        together_text = risk_data.read_together([*earlier, text])
-        risk, before_only, together = self.model.predict([text, before, together_text])
-        together.pop("someone_else", None)
-        risk["context"] = {**together, "earlier_probability": before_only["probability"]}
+        return assess(self.model, text, earlier)
+
+
+def assess(model: RiskModel, text: str, earlier: list[str] | None = None) -> dict[str, Any]:
+    """`model`'s reading of a message, and with earlier messages its reading in
+    context (see RiskClassifier.assess); benchmarks use it on a model fitted apart."""
+    if not earlier:
+        [risk] = model.predict([text])
         return risk
+    before = risk_data.read_together(earlier)
+    together_text = risk_data.read_together([*earlier, text])
+    risk, before_only, together = model.predict([text, before, together_text])
+    together.pop("someone_else", None)
+    risk["context"] = {**together, "earlier_probability": before_only["probability"]}
+    return risk
 
 
 __all__ = [
@@ -215,6 +221,7 @@ __all__ = [
     "SOMEONE_ELSE",
     "RiskClassifier",
     "RiskModel",
+    "assess",
     "assessment",
     "label_of",
     "training_examples",
