@@ -10,13 +10,13 @@ Two layers decide, and either is enough for a reply with the crisis lines:
      crisis message never stays `nlu_fallback`.
 The response is graded ("level" in the decision):
   - high: the intent becomes `crisis_<category>` and the fixed crisis turn follows;
-    a lexicon match that the classifier confirms (probability at least
+    a lexicon match that the classifier does not dismiss (probability at least
     `lexicon_confirm`), or a classifier probability at or above `high_threshold`;
   - uncertain: the intent becomes `risk_check` and the client is asked a direct
     question for the category, with the lines under it (bot/crisis/graded.py):
     a classifier probability between the two thresholds, a lexicon match the
-    classifier does not confirm, or a crisis intent from DIET that neither layer
-    confirms and the classifier does not dismiss (below `dismiss_threshold`).
+    classifier dismisses, or a crisis intent from DIET that neither layer confirms
+    and the classifier does not dismiss.
     Nothing that may be a crisis is passed over in silence.
 Two readings are no risk to the client, and neither is passed over either:
   - someone_else: the risk classifier reads the message as another person's risk
@@ -75,7 +75,6 @@ class CrisisClassifier(GraphComponent):
             "classifier_threshold": 0.5,
             "high_threshold": 0.8,
             "lexicon_confirm": 0.1,
-            "dismiss_threshold": 0.1,
             "context_threshold": 0.8,
             "someone_else_threshold": 0.5,
         }
@@ -91,21 +90,11 @@ class CrisisClassifier(GraphComponent):
         self.someone_else_threshold = float(
             config.get("someone_else_threshold", defaults["someone_else_threshold"])
         )
-        self.dismiss_threshold = float(
-            config.get("dismiss_threshold", defaults["dismiss_threshold"])
-        )
         self.topics = topics or TopicWords(load_wording()["topic_line"]["words"])
-        if not (
-            0.0
-            <= self.dismiss_threshold
-            <= self.lexicon_confirm
-            <= self.threshold
-            <= self.high_threshold
-            <= 1.0
-        ):
+        if not 0.0 <= self.lexicon_confirm <= self.threshold <= self.high_threshold <= 1.0:
             raise ValueError(
-                "CrisisClassifier: need 0 <= dismiss_threshold <= lexicon_confirm "
-                "<= classifier_threshold <= high_threshold <= 1"
+                "CrisisClassifier: need 0 <= lexicon_confirm <= classifier_threshold "
+                "<= high_threshold <= 1"
             )
         if not self.threshold <= self.context_threshold <= 1.0:
             raise ValueError(
@@ -236,14 +225,14 @@ class CrisisClassifier(GraphComponent):
         """DIET alone named a crisis intent that neither layer confirms. On text
         unlike its training data DIET's confidence can land anywhere, so this is
         not enough for the crisis turn, but it is enough to ask, unless the risk
-        classifier dismisses it too (below `dismiss_threshold`: "I'm not suicidal,
+        classifier dismisses it too (below `lexicon_confirm`: "I'm not suicidal,
         just exhausted"). Then, and for "help", which has no question to ask, the
         message becomes `nlu_fallback` ("I did not understand", with the help
         button in the menu). Other intents stay."""
         intent = message.get(INTENT) or {}
         category = category_of(intent.get(INTENT_NAME_KEY))
         risk = message.get(RISK_KEY) or {}
-        dismissed = float(risk.get("probability", 0.0)) < self.dismiss_threshold
+        dismissed = float(risk.get("probability", 0.0)) < self.lexicon_confirm
         if category == HELP or (category in CATEGORIES and dismissed):
             message.set(
                 INTENT,
