@@ -23,11 +23,12 @@ import dataclasses
 
 import yaml
 
-from benchmarks.crisis_blind import WITH_LINES, crisis_messages, safe_messages, two_turn
+from benchmarks.crisis_blind import WITH_LINES, crisis_messages, percent, safe_messages, two_turn
 from benchmarks.risk_models import nlu_data
 from bot.crisis.detector import CrisisDetector
+from bot.crisis.evaluation import component_config
 from bot.nlp.crisis_component import CrisisClassifier
-from bot.nlp.risk_classifier import RiskModel, assess, training_examples
+from bot.nlp.risk_classifier import RiskClassifier, RiskModel, assess, training_examples
 from bot.nlp.sentence_encoder import shared_encoder
 from bot.settings import PROJECT_ROOT
 
@@ -36,16 +37,10 @@ DEVELOPMENT_SETS = [
 ]
 
 
-def component_config(name: str) -> dict:
-    pipeline = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
-    [config] = [step for step in pipeline if step["name"].endswith(name)]
-    return {key: value for key, value in config.items() if key != "name"}
-
-
 def fitted_model() -> RiskModel:
-    risk = component_config("RiskClassifier")
+    risk = {**RiskClassifier.get_default_config(), **component_config("RiskClassifier")}
     examples = training_examples(nlu_data())
-    model = RiskModel(float(risk["C"]), 20261122, float(risk["encoder_weight"]))
+    model = RiskModel(float(risk["C"]), int(risk["random_seed"]), float(risk["encoder_weight"]))
     return model.fit(*map(list, zip(*examples, strict=True)))
 
 
@@ -60,10 +55,6 @@ def last_turn_level(model: RiskModel, layer: CrisisClassifier, turns: list[str])
     """The last turn read after the earlier ones, as the assistant reads it."""
     *earlier, last = turns
     return (layer.decide(last, assess(model, last, earlier)) or {}).get("level")
-
-
-def share(part: int, whole: int) -> str:
-    return f"{part}/{whole} ({part / whole:.1%})" if whole else "-"
 
 
 def main() -> None:
@@ -84,11 +75,11 @@ def main() -> None:
             " | ".join(
                 [
                     path.name,
-                    share(sum(level in WITH_LINES for level in crisis), len(crisis)),
-                    share(crisis.count("high"), len(crisis)),
-                    share(sum(level in WITH_LINES for level in turns), len(turns)),
-                    share(safe.count("high"), len(safe)),
-                    share(safe.count("uncertain"), len(safe)),
+                    percent(sum(level in WITH_LINES for level in crisis), len(crisis)),
+                    percent(crisis.count("high"), len(crisis)),
+                    percent(sum(level in WITH_LINES for level in turns), len(turns)),
+                    percent(safe.count("high"), len(safe)),
+                    percent(safe.count("uncertain"), len(safe)),
                 ]
             )
         )

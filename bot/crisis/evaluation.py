@@ -50,11 +50,16 @@ class Score:
         return self.false_alarms[layer] / self.safe_total if self.safe_total else float("nan")
 
 
+def component_config(name: str) -> dict[str, Any]:
+    """The settings config.yml gives the pipeline step whose name ends in `name`."""
+    config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8"))
+    [step] = [c for c in config["pipeline"] if c["name"].endswith(name)]
+    return {key: value for key, value in step.items() if key != "name"}
+
+
 def configured_threshold() -> float:
     """The classifier threshold the assistant runs with (CrisisClassifier in config.yml)."""
-    config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8"))
-    [crisis] = [c for c in config["pipeline"] if c["name"].endswith("CrisisClassifier")]
-    return float(crisis["classifier_threshold"])
+    return float(component_config("CrisisClassifier")["classifier_threshold"])
 
 
 def verdict(text: str, parse: Callable[[str], dict[str, Any]], threshold: float) -> Verdict:
