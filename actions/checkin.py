@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.discard import discard
 from actions.entry_saving import PENDING_SLOT, save_entry
-from actions.forms import STOPPED_SLOT, answer, latest_text
+from actions.form_exit import FormClosingAction
+from actions.forms import answer, latest_text
 from actions.journal_forms import CONSENT_SLOT, DECLINED, JournalFormValidation
 from bot.journal.quick_entry import read_checkin
 from bot.storage.entries import EntryData
@@ -22,6 +22,7 @@ SLOTS = ("ci_mood", "ci_feelings", "ci_note")
 class ValidateCheckinForm(JournalFormValidation):
     free_text_slots = ("ci_feelings", "ci_note")
     mood_slot = "ci_mood"
+    task = "checkin"
     why_needed: ClassVar[dict[str, str]] = {
         "ci_mood": "The number is the one thing a check-in needs. From 0 (worst) to 10 "
         "(best), how is your mood?",
@@ -45,15 +46,13 @@ class ValidateCheckinForm(JournalFormValidation):
         return self.mood(value, dispatcher)
 
 
-class ActionSaveCheckin(Action):
+class ActionSaveCheckin(FormClosingAction):
     def name(self) -> str:
         return "action_save_checkin"
 
-    async def run(
+    async def close(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        if tracker.get_slot(STOPPED_SLOT):
-            return discard(dispatcher, tracker)
         clear = [SlotSet(slot, None) for slot in (*SLOTS, PENDING_SLOT)]
         if tracker.get_slot(CONSENT_SLOT) == DECLINED:
             dispatcher.utter_message(response="utter_consent_declined")

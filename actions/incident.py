@@ -10,12 +10,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.discard import discard
 from actions.entry_saving import PENDING_SLOT, save_entry
-from actions.forms import SKIPPED, STOPPED_SLOT, answer, is_skip, latest_text
+from actions.form_exit import FormClosingAction
+from actions.forms import SKIPPED, answer, latest_text
 from actions.journal_forms import CONSENT_SLOT, DECLINED, JournalFormValidation, yes_or_no
+from bot.journal.answer_gate import is_skip
 from bot.journal.problem_area import AREA_NAMES, read_problem_area
-from bot.journal.quick_entry import read_incident
+from bot.journal.quick_entry import looks_like_place, read_incident, who_from
 from bot.journal.when import read_when
 from bot.storage.entries import EntryData
 
@@ -65,6 +66,9 @@ _FIELD_WORDS = {
     "inc_area": r"problem area|area|topic",
     "inc_mood": r"mood|rating|score|number",
 }
+# An answer to "who?" this long is an account, not a name.
+ACCOUNT_WORDS = 9
+_NOT_THE_OLD = re.compile(r"[\s,]+(?:not|instead of|rather than)\b.*$", re.IGNORECASE)
 _CHANGE = re.compile(r"\b(?:change|edit|fix|correct|update|wrong)\b", re.IGNORECASE)
 
 
@@ -82,6 +86,7 @@ class ValidateIncidentForm(JournalFormValidation):
         "inc_feelings",
     )
     mood_slot = "inc_mood"
+    task = "incident"
     why_needed: ClassVar[dict[str, str]] = {
         "inc_who": "I need at least who it was with: a name or a relationship like "
         '"my sister" is enough.',
@@ -110,16 +115,48 @@ class ValidateIncidentForm(JournalFormValidation):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         events = await super().get_extraction_events(dispatcher, tracker, domain)
-        text = latest_text(tracker).lower()
-        requested = tracker.get_slot("requested_slot")
-        if requested and requested != CONFIRM and re.search(r"\bskip (?:the )?rest\b", text):
-            # The client is in a hurry: leave every optional question still open.
-            events += [
-                SlotSet(slot, SKIPPED)
-                for slot in FIELDS
-                if slot not in REQUIRED and tracker.get_slot(slot) is None
-            ]
+        text = latest_text(tracker)
+        intent = str(((tracker.latest_message or {}).get("intent") or {}).get("name") or "")
+        if (
+            tracker.get_slot("requested_slot") == CONFIRM
+            and CONFIRM not in tracker.slots_to_validate()
+            and not intent.startswith(("crisis_", "risk_"))
+            and (_CHANGE.search(text) or which_field(text))
+        ):
+            # "what they said" at the summary names a field to change; the classifier
+            # may read it as a question about IPT, which the slot mapping leaves out.
+            events.append(SlotSet(CONFIRM, text))
         return events
+
+    def read_more(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, requested: str
+    ) -> dict[str, Any]:
+        """What else an answer tells, so that nothing written is lost: the account
+        told at "who?", the place given at "when?", the mood in a long answer."""
+        if requested == CONFIRM:
+            return {}
+        message = tracker.latest_message or {}
+        text = latest_text(tracker)
+        words = len(text.split())
+        found = {
+            slot: value
+            for slot, value in self.read_opening(tracker).items()
+            if slot != requested and (slot != "inc_what" or words >= ACCOUNT_WORDS)
+        }
+        if requested == "inc_who" and words >= ACCOUNT_WORDS:
+            found["inc_what"] = text
+            person = who_from(text, message.get("entities") or [])
+            found["inc_who"] = person
+            if person is None:
+                dispatcher.utter_message(response="utter_kept_as_what_happened")
+        elif requested == "inc_when" and read_when(text, today()).day is None:
+            if looks_like_place(text) and tracker.get_slot("inc_where") is None:
+                found["inc_where"] = text
+                dispatcher.utter_message(response="utter_kept_as_where")
+            elif words >= 5 and tracker.get_slot("inc_what") is None:
+                found["inc_what"] = text
+                dispatcher.utter_message(response="utter_kept_as_what_happened")
+        return found
 
     def validate_inc_who(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
@@ -155,6 +192,8 @@ class ValidateIncidentForm(JournalFormValidation):
         if text == SKIPPED:
             return {"inc_area": SKIPPED}
         area = read_problem_area(text)
+        if area is None and is_skip(text):
+            return {"inc_area": SKIPPED}
         if area is None:
             dispatcher.utter_message(response="utter_area_unclear")
             return {"inc_area": None}
@@ -181,14 +220,23 @@ class ValidateIncidentForm(JournalFormValidation):
         if slot is None:
             dispatcher.utter_message(response="utter_which_field")
             return {CONFIRM: None}
-        new_value = re.split(r"\bto\b|:|=|\bis\b|\bwas\b", text, maxsplit=1)
+        validator = getattr(self, f"validate_{slot}")
+        new_value = re.split(r"\bto\b|:|=|\bis\b|\bwas\b|\bshould be\b", text, maxsplit=1)
         if len(new_value) == 2 and new_value[1].strip():
-            validator = getattr(self, f"validate_{slot}")
-            result = validator(new_value[1].strip(), dispatcher, tracker, {})
+            # "5 not 3", "Tuesday instead of Monday": the new value comes first.
+            value = _NOT_THE_OLD.sub("", new_value[1]).strip() or new_value[1].strip()
+            result = validator(value, dispatcher, tracker, {})
             if result.get(slot) is not None:
                 # Changed in place; the summary is shown again for a final yes.
                 return {**result, CONFIRM: None}
-        # No usable new value: clear the field so the form asks its question again.
+            return {CONFIRM: None}
+        if slot in ("inc_when", "inc_mood", "inc_area"):
+            # "the date was tuesday actually", "mood 5 not 3": the value is in the words.
+            trial = CollectingDispatcher()
+            result = validator(text, trial, tracker, {})
+            if result.get(slot) not in (None, SKIPPED):
+                return {**result, CONFIRM: None}
+        # No new value given: clear the field so the form asks its question again.
         return {slot: None, CONFIRM: None}
 
 
@@ -237,17 +285,15 @@ class ActionAskIncConfirm(Action):
         return []
 
 
-class ActionSaveIncident(Action):
+class ActionSaveIncident(FormClosingAction):
     """After the form: saves a confirmed incident, or says why nothing was saved."""
 
     def name(self) -> str:
         return "action_save_incident"
 
-    async def run(
+    async def close(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        if tracker.get_slot(STOPPED_SLOT):
-            return discard(dispatcher, tracker)
         clear = [SlotSet(slot, None) for slot in (*FIELDS, CONFIRM, PENDING_SLOT)]
         if tracker.get_slot(CONSENT_SLOT) == DECLINED:
             dispatcher.utter_message(response="utter_consent_declined")

@@ -12,7 +12,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import db, in_thread
-from actions.forms import SKIPPED, FreeTextFormValidation, is_skip
+from actions.forms import SKIPPED, FreeTextFormValidation
+from bot.journal.answer_gate import is_skip
 from bot.journal.mood import read_mood
 from bot.storage import clients
 
@@ -46,8 +47,6 @@ class JournalFormValidation(FreeTextFormValidation):
 
     # The slot holding the mood rating.
     mood_slot: ClassVar[str] = ""
-    # Shown when the client skips a required question (see required_text and mood).
-    why_needed: ClassVar[dict[str, str]] = {}
 
     async def required_slots(
         self,
@@ -93,7 +92,7 @@ class JournalFormValidation(FreeTextFormValidation):
             return {CONSENT_SLOT: value}
         answer = yes_or_no(str(value or ""))
         if answer is None:
-            dispatcher.utter_message(response="utter_consent_unclear")
+            # Asked again in a short form (utter_ask_log_consent, the "again" wording).
             return {CONSENT_SLOT: None}
         if answer == "yes":
             try:

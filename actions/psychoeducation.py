@@ -17,7 +17,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import context
 from actions.context import in_thread
-from actions.forms import latest_text
 from bot.content.psychoeducation import (
     RETRIEVAL_INTENT,
     Psychoeducation,
@@ -94,7 +93,7 @@ def offer_closest(
     closest = [content.topics[topic_id] for topic_id, _ in ranked[:UNSURE_CHOICES]]
     buttons = [topic_button(topic) for topic in closest] or menu_buttons(content)
     buttons.append({"title": "All topics", "payload": "/ipt_topics"})
-    asked = is_question(latest_text(tracker))
+    asked = is_question((tracker.latest_message or {}).get("text") or "")
     response = "utter_faq_unsure" if asked else "utter_faq_unsure_remark"
     dispatcher.utter_message(response=response, buttons=buttons)
     return []
@@ -132,28 +131,31 @@ class ActionAnswerQuestion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        events = await self._answer(dispatcher, tracker)
-        line = topic_line(tracker)
-        if line:
-            dispatcher.utter_message(response=line)
-        return events
+        return await answer_question(dispatcher, tracker)
 
-    async def _answer(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-        content = await in_thread(psychoeducation)
-        chosen = requested_topic(tracker, content.topics)
-        if chosen:
-            return answer(dispatcher, content, content.topics[chosen])
-        ranked = ranked_topics(tracker, content.topics)
-        if not ranked or ranked[0][1] < context.settings().faq_answer_confidence:
-            return offer_closest(dispatcher, tracker, content, ranked)
-        best = content.topics[ranked[0][0]]
-        second = ranked[1] if len(ranked) > 1 else None
-        also = (
-            content.topics[second[0]]
-            if second and second[1] >= SECOND_QUESTION_CONFIDENCE
-            else None
-        )
-        return answer(dispatcher, content, best, also)
+
+async def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """The answer to the question just asked, or the closest topics when the
+    ranking is unsure; also what a form says to a question put in mid-form."""
+    events = await _answer(dispatcher, tracker)
+    line = topic_line(tracker)
+    if line:
+        dispatcher.utter_message(response=line)
+    return events
+
+
+async def _answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    content = await in_thread(psychoeducation)
+    chosen = requested_topic(tracker, content.topics)
+    if chosen:
+        return answer(dispatcher, content, content.topics[chosen])
+    ranked = ranked_topics(tracker, content.topics)
+    if not ranked or ranked[0][1] < context.settings().faq_answer_confidence:
+        return offer_closest(dispatcher, tracker, content, ranked)
+    best = content.topics[ranked[0][0]]
+    second = ranked[1] if len(ranked) > 1 else None
+    also = content.topics[second[0]] if second and second[1] >= SECOND_QUESTION_CONFIDENCE else None
+    return answer(dispatcher, content, best, also)
 
 
 class ActionTellMore(Action):

@@ -10,8 +10,8 @@ from rasa_sdk.events import EventType, ReminderCancelled, ReminderScheduled, Slo
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import context
-from actions.discard import discard
-from actions.forms import STOPPED_SLOT, FreeTextFormValidation, latest_text
+from actions.form_exit import FormClosingAction
+from actions.forms import FreeTextFormValidation, latest_text, previous_text
 from bot.journal.reminders import (
     REMINDER_INTENT,
     can_deliver,
@@ -29,6 +29,8 @@ ACTIVE_SLOT = "reminder_at"
 
 
 class ValidateReminderForm(FreeTextFormValidation):
+    task = "reminder"
+
     def name(self) -> str:
         return "validate_reminder_form"
 
@@ -56,6 +58,10 @@ class ValidateReminderForm(FreeTextFormValidation):
             return {TIME_SLOT: text}
         reading = read_time_of_day(text)
         if reading.value is None:
+            # "8" - "morning or evening?" - "evening": the two replies make one time.
+            together = read_time_of_day(f"{previous_text(tracker)} {text}")
+            if together.value is not None:
+                return {TIME_SLOT: stored(together.value)}
             dispatcher.utter_message(text=reading.problem)
             return {TIME_SLOT: None}
         return {TIME_SLOT: stored(reading.value)}
@@ -93,15 +99,13 @@ def rearm(tracker: Tracker) -> list[EventType]:
     return []
 
 
-class ActionSetReminder(Action):
+class ActionSetReminder(FormClosingAction):
     def name(self) -> str:
         return "action_set_reminder"
 
-    async def run(
+    async def close(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        if tracker.get_slot(STOPPED_SLOT):
-            return discard(dispatcher, tracker)
         at = tracker.get_slot(TIME_SLOT)
         if not can_deliver(tracker.get_latest_input_channel()) or not at:
             dispatcher.utter_message(response="utter_reminder_not_here")

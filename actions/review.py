@@ -11,6 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import db, in_thread, journal_call
+from actions.forms import answer
 from actions.incident import FIELDS, LABELS, ValidateIncidentForm, stored, which_field
 from bot.storage import entries
 from bot.storage.entries import EntryError, MoodSummary, StoredEntry
@@ -20,6 +21,7 @@ logger = logging.getLogger(__name__)
 SHOWN = 5
 _REFERENCE = re.compile(r"\bE-?([2-9A-HJKMNP-TV-Z]{6})\b", re.IGNORECASE)
 ERASE_CONFIRM = "erase_confirm"
+_NOTE = re.compile(r"\bnotes?\b", re.IGNORECASE)
 
 
 def reference_in(text: str) -> str | None:
@@ -149,23 +151,27 @@ class ActionEditEntry(Action):
         reference = reference_in(text)
         rest = _REFERENCE.sub(" ", text)
         slot = which_field(rest)
+        if slot is None and _NOTE.search(rest):
+            slot = "note"
         parts = re.split(r"\bto\b|:|=", rest, maxsplit=1)
         if reference is None or slot is None or len(parts) < 2 or not parts[1].strip():
             dispatcher.utter_message(response="utter_how_to_edit")
             return []
-        # The same check the form makes, which tells the client what is wrong.
-        check = getattr(ValidateIncidentForm(), f"validate_{slot}")
-        checked = check(parts[1].strip(), dispatcher, tracker, domain).get(slot)
-        if checked is None:
-            return []
+        if slot == "note":
+            # A check-in's note: free text, cleaned as the check-in form cleans it.
+            note = ValidateIncidentForm.clean(slot, parts[1].strip(), dispatcher)
+            if note is None:
+                return []
+            change = {"note": answer(note)}
+        else:
+            # The same check the form makes, which tells the client what is wrong.
+            check = getattr(ValidateIncidentForm(), f"validate_{slot}")
+            checked = check(parts[1].strip(), dispatcher, tracker, domain).get(slot)
+            if checked is None:
+                return []
+            change = {FIELDS[slot]: stored(slot, checked)}
         try:
-            changed = await in_thread(
-                entries.update,
-                db(),
-                tracker.sender_id,
-                reference,
-                {FIELDS[slot]: stored(slot, checked)},
-            )
+            changed = await in_thread(entries.update, db(), tracker.sender_id, reference, change)
         except EntryError as error:
             dispatcher.utter_message(text=f"I couldn't change that: {error}.")
             return []
@@ -176,7 +182,6 @@ class ActionEditEntry(Action):
         if changed is None:
             dispatcher.utter_message(response="utter_entry_not_found", reference=reference)
             return []
-        dispatcher.utter_message(
-            response="utter_entry_edited", reference=reference, what=LABELS[slot].lower()
-        )
+        what = "note" if slot == "note" else LABELS[slot].lower()
+        dispatcher.utter_message(response="utter_entry_edited", reference=reference, what=what)
         return []

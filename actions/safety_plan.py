@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -10,7 +11,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import db, in_thread, settings
-from actions.discard import discard
+from actions.form_exit import FormClosingAction
 from actions.forms import STOPPED_SLOT, FreeTextFormValidation, answer
 from bot.crisis.lines import load_locale
 from bot.storage import safety_plans
@@ -29,11 +30,61 @@ TITLES = {
 }
 
 
+# The plan as saved when an update began: each step's answer, kept unless changed.
+SAVED_SLOT = "sp_saved"
+
+
 class ValidateSafetyPlanForm(FreeTextFormValidation):
+    """Building the plan, or updating it: then each step shows its current answer,
+    and "keep" or "skip" keeps it."""
+
     free_text_slots = tuple(SLOTS)
+    task = "safety_plan"
+    own_slots = (SAVED_SLOT,)
 
     def name(self) -> str:
         return "validate_safety_plan_form"
+
+    def earlier_answer(self, tracker: Tracker, slot: str) -> str | None:
+        saved = tracker.get_slot(SAVED_SLOT) or {}
+        return saved.get(SLOTS.get(slot, "")) or None
+
+    async def get_extraction_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        events = await super().get_extraction_events(dispatcher, tracker, domain)
+        if tracker.get_slot("requested_slot") is None:
+            saved = await _saved_plan(tracker)
+            events.append(SlotSet(SAVED_SLOT, saved))
+            tracker.slots[SAVED_SLOT] = saved
+        return events
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        events = await super().run(dispatcher, tracker, domain)
+        coming = next((slot for slot in SLOTS if tracker.slots.get(slot) is None), None)
+        earlier = self.earlier_answer(tracker, coming) if coming else None
+        if earlier and not tracker.slots.get(STOPPED_SLOT):
+            # Said before the step's question, which the form asks next.
+            dispatcher.utter_message(
+                response="utter_plan_step_now",
+                current=earlier,
+                buttons=[{"title": "Keep it", "payload": "keep"}],
+            )
+        return events
+
+
+async def _saved_plan(tracker: Tracker) -> dict[str, str] | None:
+    try:
+        plan = await in_thread(safety_plans.load, db(), tracker.sender_id)
+    except Exception:
+        # Without the old plan every step is simply asked; nothing is lost by that.
+        logger.exception("could not read the safety plan to update")
+        return None
+    if plan is None:
+        return None
+    return {name: value for name, value in asdict(plan).items() if value}
 
 
 def render(plan: PlanSteps, lines: list[str]) -> str:
@@ -51,15 +102,13 @@ def crisis_lines() -> list[str]:
     return [service.line() for service in locale.services_for("suicide")]
 
 
-class ActionSaveSafetyPlan(Action):
+class ActionSaveSafetyPlan(FormClosingAction):
     def name(self) -> str:
         return "action_save_safety_plan"
 
-    async def run(
+    async def close(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        if tracker.get_slot(STOPPED_SLOT):
-            return discard(dispatcher, tracker)
         plan = PlanSteps(**{name: answer(tracker.get_slot(slot)) for slot, name in SLOTS.items()})
         try:
             await in_thread(safety_plans.save, db(), tracker.sender_id, plan)
@@ -77,7 +126,7 @@ class ActionSaveSafetyPlan(Action):
         dispatcher.utter_message(
             text='Saved. Your therapist can see it too. Ask me "show my safety plan" any time.'
         )
-        return [SlotSet(slot, None) for slot in SLOTS]
+        return [*(SlotSet(slot, None) for slot in SLOTS), SlotSet(SAVED_SLOT, None)]
 
 
 class ActionShowSafetyPlan(Action):

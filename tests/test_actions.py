@@ -112,10 +112,11 @@ def test_the_form_takes_skip_and_refuses_an_overlong_answer(form_turn: Any) -> N
     action, form = ValidateSafetyPlanForm(), "safety_plan_form"
     assert form_turn(action, form, PLAN_SLOTS, "sp_coping", "Skip.")[0]["sp_coping"] == SKIPPED
     assert form_turn(action, form, PLAN_SLOTS, "sp_coping", " a walk \n with the dog ")[0] == {
-        "sp_coping": "a walk with the dog"
+        "sp_coping": "a walk with the dog",
+        "form_attempt": None,
     }
     kept, dispatcher = form_turn(action, form, PLAN_SLOTS, "sp_coping", "x" * 2001)
-    assert kept == {"sp_coping": None}
+    assert kept == {"sp_coping": None, "form_attempt": "again"}
     assert "2001 characters" in dispatcher.messages[0]["text"]
 
 
@@ -125,7 +126,7 @@ def test_a_completed_plan_is_saved_and_shown_with_the_crisis_lines(settings: Any
         "sp_people": "Sam 555-0101",
     }
     events, dispatcher = run(ActionSaveSafetyPlan(), tracker(slots=slots))
-    assert events == [SlotSet(s, None) for s in PLAN_SLOTS]
+    assert events == [*(SlotSet(s, None) for s in PLAN_SLOTS), SlotSet("sp_saved", None)]
     saved = safety_plans.load(database(settings), "client-7")
     assert saved == PlanSteps(warning_signs="not sleeping", people="Sam 555-0101")
     shown = dispatcher.messages[0]["text"]
@@ -261,3 +262,16 @@ def test_the_action_server_registers_every_custom_action_in_the_domain(project_r
     custom = {a for a in names if not a.startswith("utter_")}
     assert "action_explain_question" in custom
     assert custom <= set(executor.actions)
+
+
+def test_updating_the_plan_keeps_a_step_on_keep_or_skip(settings: Any, form_turn: Any) -> None:
+    saved = {"people": "Sam 07700 900123", "coping": "walk the dog"}
+    action, form = ValidateSafetyPlanForm(), "safety_plan_form"
+    for reply in ("keep", "skip", "same as before"):
+        values, _ = form_turn(action, form, PLAN_SLOTS, "sp_people", reply, {"sp_saved": saved})
+        assert values["sp_people"] == "Sam 07700 900123"
+    values, _ = form_turn(action, form, PLAN_SLOTS, "sp_people", "my aunt Jo", {"sp_saved": saved})
+    assert values["sp_people"] == "my aunt Jo"
+    # A step with nothing saved is skipped as usual.
+    values, _ = form_turn(action, form, PLAN_SLOTS, "sp_environment", "skip", {"sp_saved": saved})
+    assert values["sp_environment"] == SKIPPED

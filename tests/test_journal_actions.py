@@ -37,7 +37,8 @@ def test_consent_yes_is_recorded_and_anything_unclear_is_asked_again(
     settings: Any, form_turn: Any
 ) -> None:
     values, said = turn(form_turn, "log_consent", "hmm what", log_consent=None)
-    assert values["log_consent"] is None and said == ["utter_consent_unclear"]
+    # Asked again in its short form (the "again" wording), not the whole paragraph.
+    assert values["log_consent"] is None and values["form_attempt"] == "again" and said == []
     assert not clients.has_consented(database(settings), "client-7")
     values, _ = turn(form_turn, "log_consent", "Yes, that's fine", log_consent=None)
     assert values["log_consent"] == AGREED and values["requested_slot"] == "inc_who"
@@ -265,6 +266,12 @@ def test_a_saved_entry_can_be_edited_in_one_message(settings: Any) -> None:
     assert said[0]["response"] == "utter_entry_not_found"
     _, said = _run(ActionEditEntry(), _said("edit an entry"))
     assert said[0]["response"] == "utter_how_to_edit"
+    # A check-in's note, and a field cleared with "skip".
+    _, said = _run(ActionEditEntry(), _said(f"change the note of {saved.reference} to slept badly"))
+    assert said[0]["response"] == "utter_entry_edited"
+    assert entries.entry(db, "client-7", saved.reference).note == "slept badly"
+    _run(ActionEditEntry(), _said(f"change the feelings of {saved.reference} to skip"))
+    assert entries.entry(db, "client-7", saved.reference).feelings is None
 
 
 def test_stop_is_read_from_the_exact_words_not_the_intent(settings: Any, form_turn: Any) -> None:
@@ -327,3 +334,77 @@ def test_a_save_cut_off_by_a_dead_action_server_is_what_try_again_saves() -> Non
     cleared = {"event": "slot", "name": "inc_who", "value": None}
     assert interrupted_save(run("action_save_incident", cleared, listen, again)) is None
     assert interrupted_save([{"event": "user", "text": "try again"}, listen]) is None
+
+
+def test_a_non_answer_is_never_stored_and_a_third_try_is_not_the_same_question(
+    settings: Any, form_turn: Any
+) -> None:
+    values, _ = turn(form_turn, "inc_when", "hmm", inc_who="my boss")
+    assert values["inc_when"] is None and values["form_attempt"] == "again"
+    # The second failed try: the "stuck" wording (buttons, how to skip or stop).
+    values, _ = turn(form_turn, "inc_when", "purple", inc_who="my boss", form_attempt="again")
+    assert values["inc_when"] is None and values["form_attempt"] == "stuck"
+    # A third: an optional question is left out, and the form goes on.
+    values, said = turn(form_turn, "inc_when", "??", inc_who="my boss", form_attempt="stuck")
+    assert values["inc_when"] == SKIPPED and values["requested_slot"] == "inc_where"
+    assert "utter_question_left_out" in said
+
+
+def test_a_required_question_that_gets_no_answer_pauses_the_form_keeping_the_answers(
+    settings: Any, form_turn: Any
+) -> None:
+    values, _ = turn(form_turn, "inc_mood", "hmm", inc_who="my boss", form_attempt="stuck")
+    assert values["form_exit"] == "paused" and values["requested_slot"] is None
+    assert "inc_who" not in values  # kept, not cleared
+
+
+def test_another_task_mid_form_ends_it_and_says_what_was_kept(
+    settings: Any, form_turn: Any
+) -> None:
+    values, _ = turn(
+        form_turn, "inc_when", "actually can i just do a mood check in instead", inc_who="Sam"
+    )
+    assert values["form_exit"] == "checkin" and values["inc_when"] is None
+    assert values["requested_slot"] is None
+    from rasa_sdk.executor import CollectingDispatcher
+    from rasa_sdk.interfaces import Tracker as SdkTracker
+
+    from actions.form_exit import leave
+
+    dispatcher = CollectingDispatcher()
+    tracker = SdkTracker(
+        "client-7", {"inc_who": "Sam", "form_exit": "checkin"}, {}, [], False, None, {}, ""
+    )
+    events = leave(dispatcher, tracker)
+    assert events is not None
+    assert {"event": "followup", "name": "checkin_form"} in [
+        {k: e.get(k) for k in ("event", "name")} for e in events
+    ]
+    assert not any(e.get("name") == "inc_who" for e in events)  # the answer is kept
+    assert [m["response"] for m in dispatcher.messages] == ["utter_form_set_aside"]
+
+
+def test_questions_complaints_and_why_are_answered_and_nothing_is_stored(
+    settings: Any, form_turn: Any
+) -> None:
+    for text, response in [
+        ("this is so many questions", "utter_form_complaint"),
+        ("why do you need to know", "utter_why_inc_said"),
+    ]:
+        values, said = turn(form_turn, "inc_said", text, inc_who="my boss")
+        assert values["inc_said"] is None and said == [response]
+        assert values.get("form_attempt") is None  # not a failed try
+    values, said = turn(
+        form_turn, "inc_said", "wait what does communication analysis mean", inc_who="my boss"
+    )
+    assert values["inc_said"] is None and said and said[0].startswith("utter_faq")
+
+
+def test_an_account_given_for_who_is_kept_as_what_happened(settings: Any, form_turn: Any) -> None:
+    account = "he came in shouting about the rent and I just froze and said nothing at all"
+    values, said = turn(form_turn, "inc_who", account)
+    assert values["inc_what"] == account and values["inc_who"] is None
+    assert said == ["utter_kept_as_what_happened"]
+    values, said = turn(form_turn, "inc_when", "his house, in the kitchen", inc_who="my dad")
+    assert values["inc_where"] == "his house, in the kitchen" and values["inc_when"] is None
+    assert said[0] == "utter_kept_as_where"

@@ -127,6 +127,14 @@ def test_an_unclear_answer_is_asked_again(settings: Any) -> None:
     assert "8am or 8pm" in said[0]["text"]
 
 
+def test_morning_or_evening_completes_the_hour_given_just_before(settings: Any) -> None:
+    tracker = _tracker("evening", "telegram", {"requested_slot": TIME_SLOT, TIME_SLOT: "evening"})
+    # "remind me at 8" - "Is that 8 in the morning or in the evening?" - "evening".
+    tracker.events.insert(1, {"event": "user", "text": "remind me at 8", "input_channel": "x"})
+    events, said = _run(ValidateReminderForm(), tracker)
+    assert _slots(events)[TIME_SLOT] == "20:00" and not said
+
+
 def test_where_the_channel_cannot_deliver_nothing_is_asked_or_scheduled(settings: Any) -> None:
     tracker = _tracker("remind me at 8pm", "rest")
     events, _ = _run(ValidateReminderForm(), tracker)

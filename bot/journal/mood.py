@@ -14,6 +14,23 @@ _ALONE = re.compile(
     re.IGNORECASE,
 )
 _MOOD_IS = re.compile(rf"\bmood\b\D{{0,12}}?\b{_NUMBER}\b", re.IGNORECASE)
+_ANY_NUMBER = re.compile(rf"\b{_NUMBER}\b", re.IGNORECASE)
+# A short hedged answer ("idk like a 4 maybe", "prob a 3 tbh") is still one number.
+_HEDGED_WORDS = 8
+# "no one", "that one": a word for a thing, not a number.
+_NOT_A_RATING = re.compile(r"\b(?:no|any|some|every|that|this|the|which|each)\s+$", re.I)
+
+
+def _hedged(text: str) -> re.Match[str] | None:
+    """The one number in a short answer; none when there are two ("4 or 5")."""
+    if len(text.split()) > _HEDGED_WORDS:
+        return None
+    numbers = [
+        found
+        for found in _ANY_NUMBER.finditer(text)
+        if not _NOT_A_RATING.search(text[: found.start()])
+    ]
+    return numbers[0] if len(numbers) == 1 else None
 
 
 @dataclass(frozen=True)
@@ -31,7 +48,7 @@ def read_mood(text: str, whole_answer: bool = True) -> MoodReading:
     """
     found = _RATED.search(text) or _MOOD_IS.search(text)
     if found is None and whole_answer:
-        found = _ALONE.match(text)
+        found = _ALONE.match(text) or _hedged(text)
     if found is None:
         return MoodReading(
             None,

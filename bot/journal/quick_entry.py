@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from bot.journal.answer_gate import without_command
 from bot.journal.mood import read_mood
 from bot.journal.when import read_when
 
@@ -67,8 +68,23 @@ def read_incident(text: str, entities: Iterable[Mapping[str, Any]], today: date)
         found["feelings"] = felt.group(1)
     if found:
         # Told as a story: the message itself is the account of what happened.
-        found["what_happened"] = text.strip()
+        found["what_happened"] = without_command(text)
     return found
+
+
+_PLACE = re.compile(
+    r"^\W*(?:at|in|on|outside|inside|near|by|over|round|around)\b|"
+    r"\b(?:house|place|flat|apartment|home|kitchen|bedroom|living room|car|office|work|school|"
+    r"restaurant|cafe|café|pub|bar|park|shop|supermarket|party|on the phone|over text|"
+    r"whatsapp|zoom)\b",
+    re.IGNORECASE,
+)
+PLACE_WORDS = 6
+
+
+def looks_like_place(text: str) -> bool:
+    """A short reply that names a place ("his house, in the kitchen")."""
+    return len(text.split()) <= PLACE_WORDS and bool(_PLACE.search(text))
 
 
 def read_checkin(text: str) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from difflib import get_close_matches
 
 from bot.journal.numbers import PATTERN as NUMBER
 from bot.journal.numbers import to_int
@@ -58,8 +59,33 @@ ASK_AGAIN = (
 )
 
 
+# Words that end like a weekday and are not one, so never "corrected" into one.
+_DAY_WORDS = frozenset(
+    {"today", "someday", "birthday", "holiday", "everyday", "payday", "midday", "weekday",
+     "doomsday", "workday", "heyday", "mayday", "sunday", "monday", "friday"}
+)  # fmt: skip
+
+
+def _spelled(lowered: str) -> str:
+    """Misspelt day words put right ("last wensday", "yesterdy"), as a person
+    reading the message would; only words close to one of them are touched."""
+    words = re.findall(r"[a-z]+|[^a-z]+", lowered)
+    for i, word in enumerate(words):
+        if len(word) < 5 or word in _DAY_WORDS or word in WEEKDAYS:
+            continue
+        choices = (
+            [*WEEKDAYS, "yesterday"]
+            if word.endswith(("day", "dy", "dai")) or (word.startswith("yest"))
+            else []
+        )
+        close = get_close_matches(word, choices, n=1, cutoff=0.75)
+        if close:
+            words[i] = close[0]
+    return "".join(words)
+
+
 def read_when(text: str, today: date) -> WhenReading:
-    lowered = text.lower().replace("\u2019", "'")
+    lowered = _spelled(text.lower().replace("\u2019", "'"))
     for pattern, kind in _RULES:
         found = pattern.search(lowered)
         if found is None:
