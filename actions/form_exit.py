@@ -4,7 +4,7 @@ task, or paused after a question that got no answer. Every closing action asks
 
 from __future__ import annotations
 
-from abc import abstractmethod
+from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -49,7 +49,7 @@ def leave(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]
     return [*_CLEAR_EXIT, SlotSet("requested_slot", None), FollowupAction(action)]
 
 
-class FormClosingAction(Action):
+class FormClosingAction(Action, ABC):
     """The action a form's rule runs when the form ends: a form left early is dealt
     with here (`leave`), one that ran to its end in `close`."""
 
