@@ -16,6 +16,8 @@ from bot.storage import entries
 from bot.storage.entries import EntryData, EntryError
 
 logger = logging.getLogger(__name__)
+# A mood this low (0-10) is acknowledged when the entry is saved, not just filed.
+LOW_MOOD = 3
 PENDING_SLOT = "pending_save"
 
 
@@ -49,6 +51,8 @@ async def save_entry(
         if saved.shared_with_therapist
         else "It's in your private journal (no therapist is linked yet)."
     )
+    hard = data.mood is not None and data.mood <= LOW_MOOD
+    dispatcher.utter_message(response="utter_entry_thanks_hard" if hard else "utter_entry_thanks")
     dispatcher.utter_message(response="utter_entry_saved", reference=saved.reference, where=where)
     return True
 

@@ -16,7 +16,7 @@ from actions.forms import SKIPPED, answer, latest_text
 from actions.journal_forms import CONSENT_SLOT, DECLINED, JournalFormValidation, yes_or_no
 from bot.journal.answer_gate import is_skip
 from bot.journal.problem_area import AREA_NAMES, read_problem_area
-from bot.journal.quick_entry import looks_like_place, read_incident, who_from
+from bot.journal.quick_entry import looks_like_place, place_in, read_incident, who_from
 from bot.journal.when import read_when
 from bot.storage.entries import EntryData
 
@@ -66,8 +66,10 @@ _FIELD_WORDS = {
     "inc_area": r"problem area|area|topic",
     "inc_mood": r"mood|rating|score|number",
 }
-# An answer to "who?" this long is an account, not a name.
+# An answer to "who?" this long is an account, not a name; one longer than
+# PERSON_WORDS keeps only the person named in it as Who.
 ACCOUNT_WORDS = 9
+PERSON_WORDS = 3
 _NOT_THE_OLD = re.compile(r"[\s,]+(?:not|instead of|rather than)\b.*$", re.IGNORECASE)
 _CHANGE = re.compile(r"\b(?:change|edit|fix|correct|update|wrong)\b", re.IGNORECASE)
 
@@ -143,17 +145,25 @@ class ValidateIncidentForm(JournalFormValidation):
             for slot, value in self.read_opening(tracker).items()
             if slot != requested and (slot != "inc_what" or words >= ACCOUNT_WORDS)
         }
-        if requested == "inc_who" and words >= ACCOUNT_WORDS:
-            found["inc_what"] = text
+        if requested == "inc_who" and words > PERSON_WORDS:
             person = who_from(text, message.get("entities") or [])
-            found["inc_who"] = person
-            if person is None:
-                dispatcher.utter_message(response="utter_kept_as_what_happened")
-        elif requested == "inc_when" and read_when(text, today()).day is None:
-            if looks_like_place(text) and tracker.get_slot("inc_where") is None:
+            if person is not None:
+                # "my mum, she was yelling again": the person, and the rest kept.
+                found["inc_who"] = person
+            if words >= ACCOUNT_WORDS or (person and words >= 6):
+                found["inc_what"] = text
+                if person is None:
+                    found["inc_who"] = None
+                    dispatcher.utter_message(response="utter_kept_as_what_happened")
+        elif requested == "inc_when":
+            day = read_when(text, today()).day
+            place = place_in(text, today()) if day is not None else None
+            if place and tracker.get_slot("inc_where") is None:
+                found["inc_where"] = place  # "last night at hers"
+            elif day is None and looks_like_place(text) and tracker.get_slot("inc_where") is None:
                 found["inc_where"] = text
                 dispatcher.utter_message(response="utter_kept_as_where")
-            elif words >= 5 and tracker.get_slot("inc_what") is None:
+            elif day is None and words >= 5 and tracker.get_slot("inc_what") is None:
                 found["inc_what"] = text
                 dispatcher.utter_message(response="utter_kept_as_what_happened")
         return found

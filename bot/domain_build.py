@@ -48,6 +48,9 @@ def _refuse_clash(
         raise error(f"domain.yml must not define {sorted(clash)}: they come from {source}")
 
 
+STUCK_HINTS = "utter_stuck_"
+
+
 def with_stuck_wording(responses: dict[str, Any]) -> None:
     """Gives each form question its third wording: the question (its short form
     where it has one), then `utter_stuck_<kind>` with that kind's buttons, chosen
@@ -55,9 +58,9 @@ def with_stuck_wording(responses: dict[str, Any]) -> None:
     for slot, asked in QUESTIONS.items():
         variations = responses.get(f"utter_ask_{slot}")
         # A required question is not offered "skip": its own hint where it has one.
-        names = [f"utter_stuck_{asked.kind.value}"]
+        names = [f"{STUCK_HINTS}{asked.kind.value}"]
         if asked.required:
-            names.insert(0, f"utter_stuck_{asked.kind.value}_required")
+            names.insert(0, f"{STUCK_HINTS}{asked.kind.value}_required")
         hint = next((responses[n][0] for n in names if responses.get(n)), None)
         if not variations or hint is None:
             continue
@@ -74,6 +77,9 @@ def with_stuck_wording(responses: dict[str, Any]) -> None:
             *(v for v in variations if _condition_value(v) != STUCK),
             stuck,
         ]
+    # The hints are ingredients of the questions, never said alone.
+    for name in [n for n in responses if n.startswith(STUCK_HINTS)]:
+        del responses[name]
 
 
 def _condition_value(variation: dict[str, Any]) -> Any:

@@ -82,3 +82,25 @@ def test_every_form_slot_of_the_domain_has_a_question_entry() -> None:
     domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
     slots = {slot for form in domain["forms"].values() for slot in form["required_slots"]}
     assert slots <= set(QUESTIONS)
+
+
+def test_each_question_has_a_third_wording_with_buttons_and_no_hint_is_left_alone(
+    settings: object,
+) -> None:
+    import yaml
+
+    from bot.domain_build import render_domain
+
+    responses = yaml.safe_load(render_domain(settings))["responses"]  # type: ignore[arg-type]
+    assert not [name for name in responses if name.startswith("utter_stuck_")]
+    for slot, asked in QUESTIONS.items():
+        variations = responses.get(f"utter_ask_{slot}")
+        if variations is None or asked.kind is Kind.CONFIRM:
+            continue  # a summary or a confirmation is asked with its own buttons
+        stuck = [v for v in variations if (v.get("condition") or [{}])[0].get("value") == "stuck"]
+        assert len(stuck) == 1 and stuck[0]["buttons"], slot
+    mood = next(v for v in responses["utter_ask_inc_mood"] if v.get("condition"))
+    assert [b["title"] for b in mood["buttons"]][:11] == [str(n) for n in range(11)]
+    # A required question is not offered "skip".
+    what = next(v for v in responses["utter_ask_inc_what"] if v.get("condition"))
+    assert "skip" not in what["text"].lower()

@@ -156,11 +156,13 @@ def _run(action: Any, tracker: Tracker) -> tuple[list[dict], list[dict]]:
 def test_a_confirmed_incident_is_saved_once_with_a_reference(settings: Any) -> None:
     clients.record_consent(database(settings), "client-7")
     events, said = _run(ActionSaveIncident(), _closing_tracker(CONFIRMED_ENTRY))
-    assert said[0]["response"] == "utter_entry_saved" and said[0]["reference"].startswith("E-")
+    # A low mood is acknowledged before the reference is given.
+    assert said[0]["response"] == "utter_entry_thanks_hard"
+    assert said[1]["response"] == "utter_entry_saved" and said[1]["reference"].startswith("E-")
     assert all(e["value"] is None for e in events)  # the answers are cleared
     # Delivered twice (a retry): still one entry, with the same reference.
     _, again = _run(ActionSaveIncident(), _closing_tracker(CONFIRMED_ENTRY))
-    assert again[0]["reference"] == said[0]["reference"]
+    assert again[1]["reference"] == said[1]["reference"]
     [saved] = entries.entries_for(database(settings), "client-7")
     assert (saved.who, saved.client_said, saved.occurred_on) == ("my mom", None, date(2026, 11, 20))
 
@@ -210,7 +212,7 @@ def test_a_check_in_is_saved_as_a_mood_entry(settings: Any, form_turn: Any) -> N
     )
     tracker.events[0]["name"] = "checkin_form"
     _, said = _run(ActionSaveCheckin(), tracker)
-    assert said[0]["response"] == "utter_entry_saved"
+    assert [m["response"] for m in said] == ["utter_entry_thanks", "utter_entry_saved"]
     [saved] = entries.entries_for(database(settings), "client-7")
     assert (saved.kind, saved.mood, saved.feelings, saved.note) == ("mood", 6, "calm", None)
 
@@ -408,3 +410,22 @@ def test_an_account_given_for_who_is_kept_as_what_happened(settings: Any, form_t
     values, said = turn(form_turn, "inc_when", "his house, in the kitchen", inc_who="my dad")
     assert values["inc_where"] == "his house, in the kitchen" and values["inc_when"] is None
     assert said[0] == "utter_kept_as_where"
+
+
+def test_a_reply_that_also_names_a_place_or_a_person_fills_both(
+    settings: Any, form_turn: Any
+) -> None:
+    values, _ = turn(form_turn, "inc_when", "last night at hers", inc_who="my mum")
+    assert values["inc_when"] is not None and values["inc_where"] == "at hers"
+    values, _ = turn(form_turn, "inc_who", "Sam from work, he was being a jerk")
+    assert values["inc_who"] == "Sam from work"
+    assert values["inc_what"] == "Sam from work, he was being a jerk"
+
+
+def test_ok_is_a_feeling_and_nope_skips_a_question_that_asks_for_more(
+    settings: Any, form_turn: Any
+) -> None:
+    assert turn(form_turn, "inc_feelings", "ok", inc_who="my mum")[0]["inc_feelings"] == "ok"
+    assert turn(form_turn, "inc_wanted", "nope", inc_who="my mum")[0]["inc_wanted"] == SKIPPED
+    # "ok" is not who it was with.
+    assert turn(form_turn, "inc_who", "ok")[0]["inc_who"] is None

@@ -37,6 +37,7 @@ class Reply(Enum):
 # say?" - "ok"), but not who was involved.
 class Kind(Enum):
     TEXT = "text"  # an account in the client's words
+    FEELING = "feeling"  # how they felt: "ok" and "fine" are answers here
     SPEECH = "speech"  # words quoted from an exchange: a question there is a quote
     PERSON = "person"
     DATE = "date"
@@ -118,6 +119,11 @@ _KEEP = frozenset(
      "same", "same as before", "same as last time", "as before", "no change", "no changes",
      "unchanged", "leave it", "leave it as it is", "leave that", "still the same",
      "that's still right", "thats still right", "still right", "that's fine as it is"}
+)  # fmt: skip
+# A short "no" to an optional question that asks for more.
+_DECLINE_SHORT = frozenset(
+    {"no", "nope", "nah", "no thanks", "no thank you", "not really", "no not really",
+     "nothing to add", "nothing else", "not right now", "no, not really", "nah not really"}
 )  # fmt: skip
 # Agreement words: an answer to a yes/no question, noise to any other.
 _ACKS = frozenset({"ok", "okay", "k", "kk", "okk", "ok then", "alright", "right", "sure", "yes"})
@@ -286,7 +292,10 @@ def judge(text: str, kind: Kind, *, current: str | None = None) -> Verdict:
     core = phrase(_leading_off(text))
     if said in _FILLERS or (core and core in _FILLERS):
         return Verdict(Reply.FILLER)
-    if said in _ACKS and kind not in (Kind.SPEECH, Kind.YES_NO, Kind.CONFIRM):
+    if said in _DECLINE_SHORT and kind in (Kind.TEXT, Kind.FEELING):
+        # "Anything you want to note?" - "nope": nothing to keep, not a note saying "nope".
+        return Verdict(Reply.SKIP)
+    if said in _ACKS and kind not in (Kind.SPEECH, Kind.FEELING, Kind.YES_NO, Kind.CONFIRM):
         # "ok" answers "is that okay?" and may be what someone said, not who it was.
         return Verdict(Reply.FILLER)
     if _COMPLAINT.search(text):

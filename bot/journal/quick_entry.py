@@ -51,7 +51,11 @@ def who_from(text: str, entities: Iterable[Mapping[str, Any]]) -> str | None:
 
 def read_incident(text: str, entities: Iterable[Mapping[str, Any]], today: date) -> dict[str, Any]:
     """Answers found in an incident told in one message, by field name."""
-    if _REQUEST.match(text) or len(text.split()) < 4:
+    if _REQUEST.match(text):
+        # "can I log something that happened with my mum": the request names the person.
+        who = who_from(text, entities)
+        return {"who": who} if who else {}
+    if len(text.split()) < 4:
         return {}
     found: dict[str, Any] = {}
     who = who_from(text, entities)
@@ -80,6 +84,17 @@ _PLACE = re.compile(
     re.IGNORECASE,
 )
 PLACE_WORDS = 6
+_TIME_WORDS = frozenset(
+    {"yesterday", "today", "tonight", "last", "this", "morning", "afternoon", "evening",
+     "night", "weekend", "week", "ago", "earlier", "moment", "time", "lunchtime", "dinnertime",
+     *("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")}
+)  # fmt: skip
+_DETERMINERS = frozenset({"the", "my", "his", "her", "their", "our", "a", "at", "in", "on"})
+_PLACE_PHRASE = re.compile(
+    r"\b(?:at|in|on|outside|near|over at|round at)\s+(?:the\s+|my\s+|his\s+|her\s+|their\s+|"
+    r"our\s+|a\s+)?[\w'\u2019]+(?:\s+(?!and\b|but\b|when\b)[\w'\u2019]+){0,2}",
+    re.IGNORECASE,
+)
 
 
 def looks_like_place(text: str) -> bool:
@@ -97,3 +112,19 @@ def read_checkin(text: str) -> dict[str, Any]:
         if felt and not re.search(r"\d", felt.group(1)):
             found["feelings"] = felt.group(1)
     return found
+
+
+def place_in(text: str, today: date) -> str | None:
+    """A place said beside the day ("last night at hers", "yesterday at work"),
+    without the day's words; "in the morning" and "on Tuesday" are not places."""
+    for found in _PLACE_PHRASE.finditer(text):
+        kept: list[str] = []
+        for word in found.group(0).split():
+            if word.lower().strip(",.") in _TIME_WORDS:
+                break
+            kept.append(word)
+        if len(kept) >= 2 and kept[-1].lower() not in _DETERMINERS:
+            phrase = " ".join(kept).strip(",. ")
+            if read_when(phrase, today).day is None:
+                return phrase
+    return None
