@@ -40,6 +40,12 @@ class ValidateCheckinForm(JournalFormValidation):
             slots["ci_feelings"] = found["feelings"]
         return slots
 
+    def read_more(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, requested: str
+    ) -> dict[str, Any]:
+        # "6/10, tired but ok" at any question fills the mood and the feelings too.
+        return {slot: v for slot, v in self.read_opening(tracker).items() if slot != requested}
+
     def validate_ci_mood(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> dict[str, Any]:
