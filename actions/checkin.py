@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from rasa_sdk import Tracker
@@ -17,6 +18,14 @@ from bot.storage.entries import EntryData
 
 FORM = "checkin_form"
 SLOTS = ("ci_mood", "ci_feelings", "ci_note")
+# "4, tired and flat": the words after the number, at the mood question, are how
+# the client feels (a few words only: a longer message is a note, not a feeling).
+_AFTER_RATING = re.compile(
+    r"^\W*(?:about|around|like|maybe|prob(?:ably)?|a|an)?\s*\d{1,2}(?:\s*/\s*10)?\s*[,.;:\-]+\s*"
+    r"(?:(?:and|but|feeling|i feel|i'?m|im)\s+)?([a-z][^0-9]*)$",
+    re.IGNORECASE,
+)
+FEELING_WORDS = 6
 
 
 class ValidateCheckinForm(JournalFormValidation):
@@ -44,7 +53,11 @@ class ValidateCheckinForm(JournalFormValidation):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, requested: str
     ) -> dict[str, Any]:
         # "6/10, tired but ok" at any question fills the mood and the feelings too.
-        return {slot: v for slot, v in self.read_opening(tracker).items() if slot != requested}
+        found = {slot: v for slot, v in self.read_opening(tracker).items() if slot != requested}
+        after = _AFTER_RATING.match(latest_text(tracker))
+        if requested == "ci_mood" and after and len(after.group(1).split()) <= FEELING_WORDS:
+            found.setdefault("ci_feelings", after.group(1).strip(" .!"))
+        return found
 
     def validate_ci_mood(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict

@@ -23,6 +23,9 @@ STOPPED_SLOT = "form_stopped"
 EXIT_SLOT = "form_exit"
 PAUSED = "paused"
 MAX_TEXT = 2000
+# Intents the slot mappings leave out (domain.yml) because they are questions to
+# the assistant, not answers; put as a statement, the message is the answer after all.
+_ASKED_INTENTS = frozenset({"faq", "about_assistant", "bot_challenge", "ipt_topics", "ask_source"})
 
 Validator = Callable[..., dict[str, Any]]
 
@@ -79,9 +82,10 @@ class FreeTextFormValidation(FormValidationAction):
         requested = tracker.get_slot("requested_slot")
         if requested and is_stop(text):
             events.append(SlotSet(STOPPED_SLOT, True))
-        elif requested and _intent(tracker) == "faq" and not is_question(text):
-            # domain.yml keeps `faq` out of every answer; a remark the classifier took
-            # for an IPT question ("that she would listen") is still the answer.
+        elif requested and _intent(tracker) in _ASKED_INTENTS and not is_question(text):
+            # domain.yml keeps these out of every answer, so that a question about IPT or
+            # the assistant is answered; a remark the classifier took for one ("that she
+            # would listen", "my therapist and my GP") is still the answer.
             events.append(SlotSet(requested, text))
         elif requested and self._replied_to(tracker, requested):
             verdict = self._verdict(tracker, requested)

@@ -23,13 +23,17 @@ CONSENT_SLOT = "log_consent"
 # one of them, so it is still validated (and recorded) before it counts.
 AGREED, DECLINED = "(agreed)", "(declined)"
 _YES = re.compile(
-    r"^\W*(y|ya|yes|yeah|yep|yup|sure|ok|okay|fine|agree|i agree|i do|go ahead|that'?s fine|"
-    r"sounds good|save it|yes please|correct|right|looks good|good|all good|perfect)\b",
+    r"^\W*(y|ya|yah|yas|yes|yess|yeah|yea|yep|yup|sure|ok|okay|okey|oki|k|kk|fine|agree|i agree|"
+    r"i do|go ahead|go for it|that'?s fine|that'?s ok(?:ay)?|that'?s right|thats? it|"
+    r"sounds (?:good|fine|ok)|save(?: it| that| please)?|yes please|correct|right|looks "
+    r"(?:good|right|fine|ok)|good|all good|perfect|of course|absolutely|definitely|"
+    r"i guess(?: so)?|alright|aight|np|fine by me|totally|done)\b",
     re.IGNORECASE,
 )
 _NO = re.compile(
-    r"^\W*(n|no|nope|nah|don'?t|do not|i don'?t agree|no thanks|cancel|never ?mind|stop|"
-    r"discard|delete it|forget it|scrap it)\b",
+    r"^\W*(n|no|nope|nah|naw|don'?t|do not|dont|i don'?t agree|no thanks|cancel|never ?mind|stop|"
+    r"discard|delete it|forget it|scrap it|rather not|i'?d rather not|i'?d prefer not|"
+    r"not really|not okay|not ok)\b",
     re.IGNORECASE,
 )
 

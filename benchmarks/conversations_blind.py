@@ -70,6 +70,8 @@ PLAN = {
     "environment": "give my car keys to Sam",
 }
 _REFERENCE = re.compile(r"\bE-[2-9A-Z]{6}\b")
+# Actions of every turn, which say nothing about how it went.
+_PLUMBING = {"action_listen", "action_extract_slots", "action_session_start"}
 # The actions that end a form and clear its slots.
 _CLOSING = ("action_save_", "action_set_reminder")
 
@@ -86,6 +88,7 @@ class Turn:
     asked_after: str | None
     entries_before: int
     entries_after: int
+    actions: list[str] = field(default_factory=list)  # what the assistant ran, by name
 
     @property
     def text(self) -> str:
@@ -158,6 +161,11 @@ class Runner:
         events = after["events"]
         last_user = max(i for i, e in enumerate(events) if e.get("event") == "user")
         set_now: dict[str, list[Any]] = {}
+        actions = [
+            str(e.get("name"))
+            for e in events[last_user:]
+            if e.get("event") == "action" and e.get("name") not in _PLUMBING
+        ]
         for event in events[last_user:]:
             if event.get("event") == "action" and str(event.get("name")).startswith(_CLOSING):
                 # What the form kept is read before its closing action clears the slots.
@@ -173,6 +181,7 @@ class Runner:
             after["slots"].get("requested_slot"),
             entries_before,
             self.entries(sender),
+            actions,
         )
 
 
@@ -305,6 +314,7 @@ def run_conversation(
         _prepare(assistant, key, sender, with_plan=setup == "has_safety_plan")
     form: str | None = None
     reference: str | None = None
+    failed_before = False
     for number, item in enumerate(conversation["turns"], 1):
         message = str(item["user"]).replace("{last_reference}", reference or "E-222222")
         turn = runner.turn(sender, message)
@@ -322,7 +332,17 @@ def run_conversation(
         if right:
             score.right[expect] += 1
         else:
-            score.failures.append(f"{conversation['id']} turn {number} ({expect}): {what}")
+            # Slot names only, never text: which question was open, so that a
+            # conversation gone out of step shows as one cause, not ten.
+            first = "" if failed_before else ", first in this conversation"
+            kept = turn.set_now.get(turn.asked_before or "", [None])[-1]
+            kept_as = "nothing" if kept is None else "skipped" if kept == SKIPPED else "a value"
+            score.failures.append(
+                f"{conversation['id']} turn {number} ({expect}): {what}; the form was asking "
+                f"{turn.asked_before or 'nothing'} and kept {kept_as}; ran "
+                f"{', '.join(turn.actions) or 'nothing'}{first}"
+            )
+            failed_before = True
 
 
 def _prepare(assistant: LocalAssistant, key: str, sender: str, with_plan: bool) -> None:

@@ -19,6 +19,10 @@ ANSWERS = [
     ("i felt like nobody cares", Kind.TEXT),
     ("not sure", Kind.AREA),  # one of the answers offered
     ("where were you? she kept asking that", Kind.SPEECH),
+    ("stop being so rude, I told him", Kind.SPEECH),
+    ("I stopped talking to her after that", Kind.TEXT),
+    ("ok", Kind.FEELING),
+    ("keep my room tidy and bright", Kind.TEXT),  # an answer that starts with "keep"
 ]
 
 
@@ -52,6 +56,11 @@ NOT_ANSWERS = [
     ("what is a role dispute?", Kind.AREA, Reply.QUESTION),
     ("is this private?", Kind.TEXT, Reply.QUESTION),
     ("keep going", Kind.TEXT, Reply.CONTINUE),
+    ("ok i'll stop here", Kind.TEXT, Reply.STOP),
+    ("that's enough for today", Kind.MOOD, Reply.STOP),
+    ("keep that one too", Kind.TEXT, Reply.KEEP),
+    ("still the same", Kind.TEXT, Reply.KEEP),
+    ("nope", Kind.TEXT, Reply.SKIP),
 ]
 
 

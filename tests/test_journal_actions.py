@@ -429,3 +429,40 @@ def test_ok_is_a_feeling_and_nope_skips_a_question_that_asks_for_more(
     assert turn(form_turn, "inc_wanted", "nope", inc_who="my mum")[0]["inc_wanted"] == SKIPPED
     # "ok" is not who it was with.
     assert turn(form_turn, "inc_who", "ok")[0]["inc_who"] is None
+
+
+def test_a_statement_the_classifier_took_for_a_question_to_us_is_still_the_answer(
+    settings: Any,
+) -> None:
+    from actions.safety_plan import ValidateSafetyPlanForm
+
+    steps = ["sp_warning_signs", "sp_coping", "sp_distractions", "sp_people",
+             "sp_professionals", "sp_environment"]  # fmt: skip
+
+    def reply(text: str) -> dict[str, Any]:
+        # The mapping left the slot unset: the intent is one domain.yml keeps out.
+        tracker = Tracker(
+            "client-7",
+            {**dict.fromkeys(steps), "requested_slot": "sp_professionals"},
+            {"text": text, "intent": {"name": "about_assistant"}, "entities": []},
+            [{"event": "action", "name": "action_listen"}, {"event": "user", "text": text}],
+            False, None, {"name": "safety_plan_form"}, "action_listen",
+        )  # fmt: skip
+        domain = {"forms": {"safety_plan_form": {"required_slots": steps}}}
+        events = asyncio.run(ValidateSafetyPlanForm().run(CollectingDispatcher(), tracker, domain))
+        return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+    assert reply("my therapist and my GP")["sp_professionals"] == "my therapist and my GP"
+    # Put as a question, it is left to the rule that answers it.
+    assert "sp_professionals" not in reply("are you a therapist?")
+
+
+def test_a_rating_and_a_few_words_at_the_mood_question_fill_mood_and_feelings(
+    settings: Any, form_turn: Any
+) -> None:
+    required = ["log_consent", "ci_mood", "ci_feelings", "ci_note"]
+    values, _ = form_turn(
+        ValidateCheckinForm(), "checkin_form", required, "ci_mood", "4, tired and flat", CONSENTED
+    )
+    assert values["ci_mood"] == "4" and values["ci_feelings"] == "tired and flat"
+    assert values["requested_slot"] == "ci_note"

@@ -88,6 +88,14 @@ STOP_PHRASES = frozenset(
         "i'm done", "im done", "i am done", "done for now", "stop the form", "forget this",
     }
 )  # fmt: skip
+# The same, said in more words: "ok i'll stop here", "that's enough for today".
+_STOP = re.compile(
+    r"^(?:(?:ok|okay|actually|um+|hmm+|sorry|no|nah|right)\W+)*(?:(?:can we|can i|let'?s|i want "
+    r"to|i wanna|i'?ll|i'?d like to|i need to|gonna|going to)\s+)?(?:stop|quit|end|finish|leave)"
+    r"(?:\s+(?:it|this|that|here|now|there|for now|for today|for tonight|the form|it there|"
+    r"it here|please))*$|^(?:ok\W+)?that'?s enough(?: for (?:now|today|tonight))?$",
+    re.IGNORECASE,
+)
 _SKIP_REST = re.compile(
     r"\bskip\s+(?:the\s+)?(?:rest|remaining|others|everything else|all the rest)\b|"
     r"\bthat'?s\s+(?:all|enough|it)\b.*\b(?:save|for now)\b",
@@ -120,6 +128,17 @@ _KEEP = frozenset(
      "unchanged", "leave it", "leave it as it is", "leave that", "still the same",
      "that's still right", "thats still right", "still right", "that's fine as it is"}
 )  # fmt: skip
+# Keeping an earlier answer in a few more words: "keep that one too", "still the same".
+_KEEP_SAID = re.compile(
+    r"^(?:(?:yes|yeah|yep|ok|okay|no|nah)\W+)*(?:(?:just|please)\s+)?(?:keep\s+(?:it|that|this|"
+    r"those|them|the old(?: one)?|that one|this one|the same|as is|what (?:i|it) (?:said|had|was))"
+    r"(?:\s+(?:too|please|thanks|one|as is|the same|then))*|"
+    r"(?:that'?s|thats|it'?s|its)?\s*(?:still\s+)?(?:the\s+)?same(?:\s+as\s+(?:before|"
+    r"last time|it was))?(?:\s+(?:still|please|thanks))?|(?:leave|keep) (?:it|that|as is)\b.{0,15}|"
+    r"no change\w*(?: there| to that)?|(?:that'?s|thats) still (?:true|right|the same)|"
+    r"unchanged|as is)$",
+    re.IGNORECASE,
+)
 # A short "no" to an optional question that asks for more.
 _DECLINE_SHORT = frozenset(
     {"no", "nope", "nah", "no thanks", "no thank you", "not really", "no not really",
@@ -275,7 +294,7 @@ def judge(text: str, kind: Kind, *, current: str | None = None) -> Verdict:
     """What the reply `text` to a question of kind `kind` is; `current` names the
     form's own task ("incident"), which is never a switch."""
     said = phrase(text)
-    if said in STOP_PHRASES:
+    if said in STOP_PHRASES or _STOP.match(said):
         return Verdict(Reply.STOP)
     if _SKIP_REST.search(text):
         return Verdict(Reply.SKIP_REST)
@@ -284,7 +303,7 @@ def judge(text: str, kind: Kind, *, current: str | None = None) -> Verdict:
         return Verdict(Reply.SKIP)
     if said in _CONTINUE:
         return Verdict(Reply.CONTINUE)
-    if said in _KEEP:
+    if said in _KEEP or _KEEP_SAID.match(said):
         return Verdict(Reply.KEEP)
     target = switch_target(text, current)
     if target is not None:

@@ -22,6 +22,7 @@ _NAMED = re.compile(
     r"\b([A-Z][a-z]+)\s+(from|at|in)\s+(work|school|college|uni|church|the office|"
     r"the gym|next door|upstairs|downstairs|my class|my team)\b"
 )
+_NAME_AFTER = re.compile(r",?\s*(?:called\s+|named\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\b")
 _FELT = re.compile(
     r"\b(?:i\s+)?(?:felt|feel|feeling|was feeling|am feeling|i'm feeling|made me feel)\s+"
     r"((?:so\s+|really\s+|very\s+|kind of\s+|a bit\s+)?[a-z]+(?:(?:,\s*|\s+and\s+)[a-z]+)*)",
@@ -44,6 +45,10 @@ def who_from(text: str, entities: Iterable[Mapping[str, Any]]) -> str | None:
         before = _POSSESSIVE.search(text[:start])
         if before:
             start = before.start()
+        # "my boss, Karen" / "my boss Karen": the name belongs to the person too.
+        named_after = _NAME_AFTER.match(text[end:])
+        if named_after:
+            end += named_after.end()
         return text[start:end].strip()
     named = _NAMED.search(text)
     return named.group(0) if named else None
