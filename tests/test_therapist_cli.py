@@ -210,3 +210,29 @@ def test_the_yearly_crisis_report_counts_referrals_and_names_no_one(env: Path, c
     assert code == 0 and out.strip() == "No crisis replies recorded in 2024 (calendar year, UTC)."
     code, _, err = run(capsys, "crisis-report", "--year", "26")
     assert code == 2 and "is not a year" in err
+
+
+def test_a_lock_out_is_lifted_by_unlock_or_a_new_password_and_audited(env: Path, capsys) -> None:
+    from bot.storage import accounts
+
+    _paired(capsys)
+    db = database(load_settings())
+
+    def lock() -> None:
+        for _ in range(accounts.MAX_FAILURES):
+            assert accounts.sign_in(db, "rivera", "wrong password").outcome == "wrong"
+        assert accounts.sign_in(db, "rivera", "a long enough password").outcome == "locked"
+
+    lock()
+    code, out, _ = run(capsys, "unlock", "--username", "rivera")
+    assert code == 0 and "can sign in again" in out
+    assert accounts.sign_in(db, "rivera", "a long enough password").outcome == "ok"
+    lock()
+    code, _, _ = run(capsys, "set-password", "--username", "rivera", "--password-stdin",
+                     password="another long password")  # fmt: skip
+    assert code == 0
+    assert accounts.sign_in(db, "rivera", "another long password").outcome == "ok"
+    lifts = [e for e in audit.recent(db) if e.action == "lockout_lifted"]
+    assert len(lifts) == 2 and all(e.channel == "cli" for e in lifts)
+    code, _, err = run(capsys, "unlock", "--username", "nobody")
+    assert code == 2 and "no therapist signs in as 'nobody'" in err

@@ -106,10 +106,23 @@ def set_password(db: Database, username: str, password: str) -> None:
         )
 
 
+def lift_lockout(
+    db: Database, username: str, actor: audit.Actor, now: datetime | None = None
+) -> None:
+    """Lets a locked-out therapist try again at once; recorded in the audit log."""
+    username = normalise_username(username)
+    if therapist_id(db, username) is None:
+        raise AccountError(f"no therapist signs in as {username!r}")
+    audit.record(db, actor, "lockout_lifted", detail=username[:64], now=now)
+
+
 def sign_in(db: Database, username: str, password: str, now: datetime | None = None) -> SignIn:
     now = now or utcnow()
     username = normalise_username(username)[:64]
-    failures = audit.count_since(db, "sign_in_failed", username, now - LOCKOUT_WINDOW)
+    # Failures before a lift (`ipt-therapist unlock`, or a new password) do not count.
+    failures = audit.count_since(
+        db, "sign_in_failed", username, now - LOCKOUT_WINDOW, reset_by="lockout_lifted"
+    )
     if failures >= MAX_FAILURES:
         audit.record(
             db, audit.Actor("dashboard", username), "sign_in_locked", detail=username, now=now

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from bot.storage.database import Database
 from bot.storage.models import AuditRecord, as_utc, utcnow
@@ -25,6 +25,7 @@ ACTIONS = (
     "sign_in",
     "sign_in_failed",
     "sign_in_locked",
+    "lockout_lifted",
     "sign_out",
     "add_client",
     "add_therapist",
@@ -86,12 +87,22 @@ def recent(db: Database, limit: int = 50, client_id: int | None = None) -> list[
         ]
 
 
-def count_since(db: Database, action: str, detail: str, since: datetime) -> int:
-    with db.session() as session:
-        return session.scalar(
-            select(func.count(AuditRecord.id)).where(
-                AuditRecord.action == action,
-                AuditRecord.detail == detail,
-                AuditRecord.at >= since,
-            )
+def count_since(
+    db: Database, action: str, detail: str, since: datetime, reset_by: str | None = None
+) -> int:
+    """How often `action` was recorded for `detail` since `since`; with `reset_by`,
+    only those after the latest `reset_by` record for the same detail."""
+    query = select(func.count(AuditRecord.id)).where(
+        AuditRecord.action == action,
+        AuditRecord.detail == detail,
+        AuditRecord.at >= since,
+    )
+    if reset_by is not None:
+        reset = (
+            select(func.max(AuditRecord.at))
+            .where(AuditRecord.action == reset_by, AuditRecord.detail == detail)
+            .scalar_subquery()
         )
+        query = query.where(or_(reset.is_(None), AuditRecord.at > reset))
+    with db.session() as session:
+        return session.scalar(query)

@@ -141,7 +141,12 @@ def _run(command: str, args: argparse.Namespace, settings: Settings, db: Databas
         print(f"Therapist {therapist_id}: {args.name}, signs in as {args.username.lower()}")
     elif command == "set-password":
         accounts.set_password(db, args.username, _read_password(args))
+        # A new password also lifts a lock-out: the old one may be why it happened.
+        accounts.lift_lockout(db, args.username, actor)
         print(f"Password changed for {args.username}; their open sessions were ended.")
+    elif command == "unlock":
+        accounts.lift_lockout(db, args.username, actor)
+        print(f"{args.username} can sign in again now (recorded in the audit log).")
     elif command == "add-client":
         therapist_id = _therapist_id(db, args.therapist)
         client_id, code = clients.add_client(db, therapist_id, args.name, days)
@@ -216,6 +221,8 @@ def _parser() -> argparse.ArgumentParser:
     p = add("set-password", help="a new dashboard password for a therapist")
     p.add_argument("--username", required=True)
     password(p)
+    p = add("unlock", help="lift a lock-out after too many failed sign-ins")
+    p.add_argument("--username", required=True)
     p = add("add-client", help="a client record and the pairing code that links their chat to it")
     p.add_argument("name", metavar="NAME", help="how the therapist knows the client")
     p.add_argument("--therapist", required=True, metavar="USERNAME", help="their therapist")
