@@ -82,7 +82,7 @@ class FreeTextFormValidation(FormValidationAction):
         requested = tracker.get_slot("requested_slot")
         if requested and is_stop(text):
             events.append(SlotSet(STOPPED_SLOT, True))
-        elif requested and _intent(tracker) in _ASKED_INTENTS and not is_question(text):
+        elif requested and intent_of(tracker) in _ASKED_INTENTS and not is_question(text):
             # domain.yml keeps these out of every answer, so that a question about IPT or
             # the assistant is answered; a remark the classifier took for one ("that she
             # would listen", "my therapist and my GP") is still the answer.
@@ -279,7 +279,8 @@ def previous_text(tracker: Tracker) -> str:
     return said[-2] if len(said) > 1 else ""
 
 
-def _intent(tracker: Tracker) -> str | None:
+def intent_of(tracker: Tracker) -> str | None:
+    """The intent the latest message was read as."""
     return ((tracker.latest_message or {}).get("intent") or {}).get("name")
 
 

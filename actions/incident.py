@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.entry_saving import PENDING_SLOT, save_entry
 from actions.form_exit import FormClosingAction
-from actions.forms import SKIPPED, answer, latest_text
+from actions.forms import SKIPPED, answer, intent_of, latest_text
 from actions.journal_forms import CONSENT_SLOT, DECLINED, JournalFormValidation, yes_or_no
 from bot.journal.answer_gate import is_skip
 from bot.journal.problem_area import AREA_NAMES, read_problem_area
@@ -118,7 +118,7 @@ class ValidateIncidentForm(JournalFormValidation):
     ) -> list[EventType]:
         events = await super().get_extraction_events(dispatcher, tracker, domain)
         text = latest_text(tracker)
-        intent = str(((tracker.latest_message or {}).get("intent") or {}).get("name") or "")
+        intent = intent_of(tracker) or ""
         if (
             tracker.get_slot("requested_slot") == CONFIRM
             and CONFIRM not in tracker.slots_to_validate()

@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import context
 from actions.context import in_thread
+from actions.forms import latest_text
 from bot.content.psychoeducation import (
     RETRIEVAL_INTENT,
     Psychoeducation,
@@ -93,7 +94,7 @@ def offer_closest(
     closest = [content.topics[topic_id] for topic_id, _ in ranked[:UNSURE_CHOICES]]
     buttons = [topic_button(topic) for topic in closest] or menu_buttons(content)
     buttons.append({"title": "All topics", "payload": "/ipt_topics"})
-    asked = is_question((tracker.latest_message or {}).get("text") or "")
+    asked = is_question(latest_text(tracker))
     response = "utter_faq_unsure" if asked else "utter_faq_unsure_remark"
     dispatcher.utter_message(response=response, buttons=buttons)
     return []

@@ -31,6 +31,7 @@ from typing import Any
 import yaml
 from cryptography.fernet import Fernet
 
+from benchmarks.crisis_blind import percent
 from bot.journal.when import WEEKDAYS
 from bot.local_instance import LocalAssistant
 from bot.settings import PROJECT_ROOT, load_settings
@@ -366,16 +367,12 @@ def _prepare(assistant: LocalAssistant, key: str, sender: str, with_plan: bool) 
         safety_plans.save(db, sender, PlanSteps(**PLAN))
 
 
-def percent(part: int, whole: int) -> str:
-    return f"{100 * part / whole:.1f}%" if whole else "-"
-
-
 def report(path: Path, score: Score) -> str:
     total, right = sum(score.turns.values()), sum(score.right.values())
     lines = [
         f"## {path.name}, scored {date.today().isoformat()}",
         "",
-        f"Turns handled right: {right}/{total} ({percent(right, total)}); "
+        f"Turns handled right: {percent(right, total)}; "
         f"not scorable over REST: {sum(score.unscorable.values())}.",
         "",
         "| expected | right | turns |",
